@@ -1,0 +1,216 @@
+//! The bundle: a directory holding a Mac's raw state, one set of files per
+//! source (`<id>.out`, `.err`, `.exit`, markers) plus an optional
+//! `bundle.json`. `docs/bundle-format.md` is the specification; this module
+//! reads it defensively, since a bundle may come from a broken or hostile Mac.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Capture, Captures, Output};
+use crate::source::SourceId;
+
+/// The `format` value of `bundle.json`.
+pub const FORMAT: &str = "st-preflight-bundle";
+/// The newest bundle version this build reads (and the one it writes).
+pub const VERSION: u64 = 1;
+/// A bundle file larger than this is refused for that source only, so a
+/// huge or endless file can never exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// `bundle.json`: where and when the bundle was captured.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Meta {
+    pub format: String,
+    pub version: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captured_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_version: Option<String>,
+    #[serde(default)]
+    pub sources: BTreeMap<String, SourceMeta>,
+}
+
+/// How one source was captured.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct SourceMeta {
+    #[serde(default)]
+    pub argv: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// The output was cut at the capture limit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+/// Why a directory cannot be used as a bundle at all.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("{}: no such directory; pass the folder written by `st-preflight collect`", .0.display())]
+    NotFound(PathBuf),
+    #[error("{}: not a directory; a bundle is a folder of <source>.out files", .0.display())]
+    NotADirectory(PathBuf),
+    #[error("{}: cannot read the folder: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error(
+        "{}: not a bundle: it holds neither bundle.json nor any <source>.out file or marker (e.g. sw-vers.out)",
+        .0.display()
+    )]
+    NotABundle(PathBuf),
+    #[error("{}: bundle.json is not valid: {reason}", path.display())]
+    BadMeta { path: PathBuf, reason: String },
+    #[error("{}: bundle.json names format {found:?}; st-preflight reads only {FORMAT:?}", path.display())]
+    WrongFormat { path: PathBuf, found: String },
+    #[error(
+        "{}: bundle version {found} is newer than this st-preflight reads (up to {VERSION}); upgrade st-preflight",
+        path.display()
+    )]
+    FutureVersion { path: PathBuf, found: u64 },
+}
+
+/// A loaded bundle.
+#[derive(Debug)]
+pub struct Bundle {
+    pub meta: Option<Meta>,
+    pub captures: Captures,
+}
+
+/// Reads the bundle in `dir`. Problems with one source's files become that
+/// source's capture (`Unreadable`); only a folder that is not a bundle at all,
+/// or a `bundle.json` this build must not read, is an error.
+pub fn load(dir: &Path) -> Result<Bundle, BundleError> {
+    let md = std::fs::metadata(dir).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => BundleError::NotFound(dir.to_path_buf()),
+        _ => BundleError::Io { path: dir.to_path_buf(), source: e },
+    })?;
+    if !md.is_dir() {
+        return Err(BundleError::NotADirectory(dir.to_path_buf()));
+    }
+    let meta = load_meta(dir)?;
+    let mut captures = Captures::default();
+    let mut any_source = false;
+    for source in SourceId::ALL {
+        let capture = load_source(dir, source);
+        any_source |= capture != Capture::Missing;
+        captures.insert(source, capture);
+    }
+    if meta.is_none() && !any_source {
+        return Err(BundleError::NotABundle(dir.to_path_buf()));
+    }
+    Ok(Bundle { meta, captures })
+}
+
+fn load_meta(dir: &Path) -> Result<Option<Meta>, BundleError> {
+    let path = dir.join("bundle.json");
+    let bytes = match read_capped(&path, 1024 * 1024) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Ok(None),
+        Err(reason) => return Err(BundleError::BadMeta { path, reason }),
+    };
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| BundleError::BadMeta { path: path.clone(), reason: e.to_string() })?;
+    // Format and version are checked before the rest, so that a future
+    // version with a different shape gets the "upgrade" message, not a parse error.
+    let format = value.get("format").and_then(|v| v.as_str()).unwrap_or_default();
+    if format != FORMAT {
+        return Err(BundleError::WrongFormat { path, found: format.to_string() });
+    }
+    match value.get("version").and_then(|v| v.as_u64()) {
+        Some(v) if v > VERSION => return Err(BundleError::FutureVersion { path, found: v }),
+        Some(_) => {}
+        None => {
+            let reason = "\"version\" must be a whole number".to_string();
+            return Err(BundleError::BadMeta { path, reason });
+        }
+    }
+    serde_json::from_value(value)
+        .map(Some)
+        .map_err(|e| BundleError::BadMeta { path, reason: e.to_string() })
+}
+
+fn load_source(dir: &Path, source: SourceId) -> Capture {
+    let file = |ext: &str| dir.join(format!("{}.{ext}", source.as_str()));
+    let read = |ext: &str| read_capped(&file(ext), MAX_FILE_BYTES);
+    let exists = |ext: &str| std::fs::symlink_metadata(file(ext)).is_ok();
+
+    if exists("notfound") {
+        return Capture::NotFound;
+    }
+    if exists("absent") {
+        return Capture::Absent;
+    }
+    let timed_out = exists("timeout");
+    let stdout = match read("out") {
+        Ok(bytes) => bytes,
+        Err(reason) => return Capture::Unreadable(format!("{}.out {reason}", source.as_str())),
+    };
+    let stderr = match read("err") {
+        Ok(bytes) => bytes,
+        Err(reason) => return Capture::Unreadable(format!("{}.err {reason}", source.as_str())),
+    };
+    let exit = match read("exit") {
+        Ok(None) => None,
+        Ok(Some(bytes)) => match std::str::from_utf8(&bytes).ok().and_then(|s| s.trim().parse().ok()) {
+            Some(code) => Some(code),
+            None => {
+                return Capture::Unreadable(format!(
+                    "{}.exit does not hold a decimal exit status",
+                    source.as_str()
+                ));
+            }
+        },
+        Err(reason) => return Capture::Unreadable(format!("{}.exit {reason}", source.as_str())),
+    };
+    if stdout.is_none() && stderr.is_none() && exit.is_none() && !timed_out {
+        return Capture::Missing;
+    }
+    let output = Output {
+        stdout: stdout.unwrap_or_default(),
+        stderr: stderr.unwrap_or_default(),
+        exit: exit.unwrap_or(0),
+    };
+    if timed_out { Capture::TimedOut(output) } else { Capture::Done(output) }
+}
+
+/// Reads a regular file of at most `cap` bytes. `Ok(None)` when it does not
+/// exist. Symlinks, directories, FIFOs and devices are refused without
+/// blocking: the file is opened with `O_NOFOLLOW | O_NONBLOCK` and checked
+/// through the open handle, so it cannot be swapped in between.
+fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, String> {
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err("is a symlink; bundle files must be regular files".into());
+        }
+        Err(e) => return Err(format!("cannot be read: {e}")),
+    };
+    read_regular(file, cap).map(Some)
+}
+
+fn read_regular(file: File, cap: u64) -> Result<Vec<u8>, String> {
+    let md = file.metadata().map_err(|e| format!("cannot be read: {e}"))?;
+    if !md.is_file() {
+        return Err("is not a regular file".into());
+    }
+    if md.len() > cap {
+        return Err(format!("is too large ({} bytes; the limit is {cap})", md.len()));
+    }
+    let mut bytes = Vec::with_capacity(md.len() as usize);
+    // The length check above can race with a growing file; the cap holds anyway.
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot be read: {e}"))?;
+    if bytes.len() as u64 > cap {
+        return Err(format!("is too large (more than {cap} bytes)"));
+    }
+    Ok(bytes)
+}

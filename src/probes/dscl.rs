@@ -1,0 +1,199 @@
+//! `dscl`: the local account records and the members of the `admin` group.
+//!
+//! The `-plist` forms have no captured sample; they are built from dscl's
+//! documented shape (each attribute a `dsAttrTypeStandard:<Attr>` key whose
+//! value is an array of strings) and the real attribute values in the
+//! samples. The text form of `-read /Groups/admin GroupMembership`, of which
+//! real samples exist, is accepted too.
+
+use serde::Serialize;
+
+use super::{Exits, ParseError, Spec, plist_value, utf8};
+use crate::host::Output;
+use crate::source::SourceId;
+
+pub const USERS_SPEC: Spec<Vec<LocalUser>> =
+    Spec { source: SourceId::LocalUsers, exits: Exits::Zero, parse: parse_users, when_absent: None };
+
+pub const ADMIN_SPEC: Spec<Vec<String>> =
+    Spec { source: SourceId::AdminGroup, exits: Exits::Any, parse: parse_admin_group, when_absent: None };
+
+const STD: &str = "dsAttrTypeStandard:";
+
+/// One record of the local directory node.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LocalUser {
+    /// The short name (the first RecordName).
+    pub name: String,
+    pub uid: Option<i64>,
+    pub generated_uid: Option<String>,
+    pub real_name: Option<String>,
+    pub home: Option<String>,
+    pub original_node: Option<String>,
+    pub authentication_authority: Vec<String>,
+}
+
+impl LocalUser {
+    /// A mobile account: a directory account cached on this Mac.
+    pub fn is_mobile(&self) -> bool {
+        self.authentication_authority.iter().any(|a| a.trim_start().starts_with(";LocalCachedUser;"))
+    }
+
+    /// The directory node a mobile account came from.
+    pub fn directory_node(&self) -> Option<String> {
+        self.original_node.clone().or_else(|| {
+            self.authentication_authority.iter().find_map(|a| {
+                let rest = a.trim_start().strip_prefix(";LocalCachedUser;")?;
+                Some(rest.split(':').next()?.to_string())
+            })
+        })
+    }
+
+    /// The `;SecureToken;` marker: written when the account got a token, but
+    /// not itself the token (scripts can write it too).
+    pub fn has_token_marker(&self) -> bool {
+        self.authentication_authority.iter().any(|a| a.split_whitespace().any(|v| v == ";SecureToken;"))
+    }
+
+    /// Not a person: root and the `_` service accounts.
+    pub fn is_system(&self) -> bool {
+        self.name == "root" || self.name.starts_with('_')
+    }
+}
+
+pub fn parse_users(out: &Output) -> Result<Vec<LocalUser>, ParseError> {
+    let value = plist_value::parse(&out.stdout)?;
+    let records = value.as_array().ok_or_else(|| ParseError::whole("expected an array of records"))?;
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, record)| {
+            let dict = record.as_dictionary().ok_or_else(|| ParseError::whole(format!("record {i} is not a dictionary")))?;
+            let first = |attr: &str| plist_value::strings(dict, &format!("{STD}{attr}")).into_iter().next();
+            let name = first("RecordName").ok_or_else(|| ParseError::whole(format!("record {i} has no RecordName")))?;
+            Ok(LocalUser {
+                name,
+                uid: first("UniqueID").and_then(|u| u.trim().parse().ok()),
+                generated_uid: first("GeneratedUID"),
+                real_name: first("RealName"),
+                home: first("NFSHomeDirectory"),
+                original_node: first("OriginalNodeName"),
+                authentication_authority: plist_value::strings(dict, &format!("{STD}AuthenticationAuthority")),
+            })
+        })
+        .collect()
+}
+
+/// Members of `admin`, from the plist dict or the `GroupMembership: a b`
+/// text form. dscl reports an empty group by refusing the key.
+pub fn parse_admin_group(out: &Output) -> Result<Vec<String>, ParseError> {
+    let no_such_key = |b: &[u8]| String::from_utf8_lossy(b).contains("No such key: GroupMembership");
+    if no_such_key(&out.stdout) || no_such_key(&out.stderr) {
+        return Ok(Vec::new());
+    }
+    if out.exit != 0 {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(ParseError::ToolError(format!("exited with status {}: {}", out.exit, stderr.trim())));
+    }
+    let trimmed = out.stdout.trim_ascii_start();
+    if trimmed.starts_with(b"<") || trimmed.starts_with(b"bplist") {
+        let value = plist_value::parse(&out.stdout)?;
+        let dict = value.as_dictionary().ok_or_else(|| ParseError::whole("expected a dictionary"))?;
+        return Ok(plist_value::strings(dict, &format!("{STD}GroupMembership")));
+    }
+    let text = utf8(&out.stdout)?;
+    let members = text
+        .trim_start()
+        .strip_prefix("GroupMembership:")
+        .ok_or_else(|| ParseError::at(1, "expected `GroupMembership:` or a property list"))?;
+    Ok(members.split_whitespace().map(str::to_owned).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probes::test_support::{out, sample};
+
+    /// `;`-separated AuthenticationAuthority values as in the real samples.
+    fn authority(sample_name: &str) -> Vec<String> {
+        let text = String::from_utf8(sample(sample_name)).unwrap();
+        let values = text.trim_start_matches("AuthenticationAuthority:");
+        values.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn marker_and_mobile_detection_on_real_values() {
+        let local = LocalUser {
+            name: "unlock".into(),
+            authentication_authority: authority("dscl-read-AuthenticationAuthority__local-securetoken-disableduser-stig.txt"),
+            ..LocalUser::default()
+        };
+        assert!(local.has_token_marker() && !local.is_mobile());
+
+        let mobile = LocalUser {
+            name: "theaccount".into(),
+            // The sample's value holds a space ("Active Directory"): keep the line whole.
+            authentication_authority: vec![
+                String::from_utf8(sample("dscl-read-AuthenticationAuthority__mobile-account-redacted.txt")).unwrap()
+                    .lines().nth(1).unwrap().to_string(),
+            ],
+            ..LocalUser::default()
+        };
+        assert!(mobile.is_mobile() && !mobile.has_token_marker());
+        assert_eq!(mobile.directory_node().as_deref(), Some("/Active Directory/DOMAIN/CORP_DOMAIN"));
+
+        let network = LocalUser {
+            name: "kyle".into(),
+            authentication_authority: authority("dscl-read-AuthenticationAuthority__network-ad-account-via-search-node.txt"),
+            ..LocalUser::default()
+        };
+        assert!(!network.is_mobile() && !network.has_token_marker());
+    }
+
+    #[test]
+    fn readall_plist() {
+        let xml = br#"<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><array>
+<dict>
+<key>dsAttrTypeStandard:AuthenticationAuthority</key><array><string>;ShadowHash;HASHLIST:&lt;SALTED-SHA512-PBKDF2,SRP-RFC5054-4096-SHA512-PBKDF2&gt;</string><string>;SecureToken;</string></array>
+<key>dsAttrTypeStandard:GeneratedUID</key><array><string>1E0F4A5C-7D10-4D8E-9E8C-2B4F7C3A9D11</string></array>
+<key>dsAttrTypeStandard:RecordName</key><array><string>ladmin</string><string>Local Admin</string></array>
+<key>dsAttrTypeStandard:UniqueID</key><array><string>501</string></array>
+</dict>
+<dict>
+<key>dsAttrTypeStandard:AuthenticationAuthority</key><array><string>;LocalCachedUser;/Active Directory/TEST/test.com:testuser:9A1F2D0C-3B4E-4F5A-8C6D-7E8F9A0B1C2D</string></array>
+<key>dsAttrTypeStandard:OriginalNodeName</key><array><string>/Active Directory/TEST/test.com</string></array>
+<key>dsAttrTypeStandard:RecordName</key><array><string>testuser</string></array>
+<key>dsAttrTypeStandard:UniqueID</key><array><string>1824503151</string></array>
+</dict>
+</array></plist>"#;
+        let users = parse_users(&out(xml)).unwrap();
+        assert_eq!(users[0].name, "ladmin");
+        assert_eq!(users[0].uid, Some(501));
+        assert!(users[0].has_token_marker() && !users[0].is_mobile());
+        assert!(users[1].is_mobile());
+        assert_eq!(users[1].directory_node().as_deref(), Some("/Active Directory/TEST/test.com"));
+    }
+
+    #[test]
+    fn admin_group_text_samples() {
+        let members = parse_admin_group(&out(&sample("dscl-read-Groups-admin-GroupMembership__with-mbsetupuser.txt"))).unwrap();
+        assert_eq!(members, ["root", "dutov", "_mbsetupuser"]);
+        let members = parse_admin_group(&out(&sample("dscl-read-Groups-admin-GroupMembership__root-plus-user.txt"))).unwrap();
+        assert_eq!(members, ["root", "leaduvigneau"]);
+    }
+
+    #[test]
+    fn admin_group_refused_key_means_empty() {
+        let refused = Output { exit: 181, ..out(&sample("dscl-read-Groups-GroupMembership__no-such-key.txt")) };
+        assert!(parse_admin_group(&refused).unwrap().is_empty());
+    }
+
+    #[test]
+    fn admin_group_plist_and_failure() {
+        let xml = b"<plist version=\"1.0\"><dict><key>dsAttrTypeStandard:GroupMembership</key><array><string>root</string><string>ladmin</string></array></dict></plist>";
+        assert_eq!(parse_admin_group(&out(xml)).unwrap(), ["root", "ladmin"]);
+        let failed = Output { exit: 56, stderr: sample("dscl-read__error-record-not-found.txt"), ..Output::default() };
+        assert!(matches!(parse_admin_group(&failed), Err(ParseError::ToolError(m)) if m.contains("eDSRecordNotFound")));
+    }
+}

@@ -1,0 +1,97 @@
+//! `last`: login history. A `console` line is a login at the login window,
+//! which before macOS 11 is how a local admin got its first SecureToken.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Exits, ParseError, Spec, utf8};
+use crate::host::Output;
+use crate::source::SourceId;
+
+pub const SPEC: Spec<LoginHistory> =
+    Spec { source: SourceId::Last, exits: Exits::Zero, parse, when_absent: None };
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LoginHistory {
+    /// Console logins per account name.
+    pub console: BTreeMap<String, ConsoleLogins>,
+    /// The `wtmp begins ...` trailer: how far back the history goes.
+    pub since: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ConsoleLogins {
+    pub count: u64,
+    /// The newest login's date as `last` prints it (`last` lists newest first).
+    pub latest: String,
+}
+
+impl LoginHistory {
+    pub fn console_logins(&self, name: &str) -> u64 {
+        self.console.get(name).map_or(0, |c| c.count)
+    }
+}
+
+/// `name  tty  date...` lines; names may be wide enough to shift the columns,
+/// so fields are split on whitespace rather than read at fixed offsets.
+pub fn parse(out: &Output) -> Result<LoginHistory, ParseError> {
+    let text = utf8(&out.stdout)?;
+    let mut history = LoginHistory::default();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Some(since) = line.strip_prefix("wtmp begins") {
+            history.since = Some(since.trim().to_string());
+            continue;
+        }
+        let mut fields = line.split_whitespace();
+        let (Some(name), Some(tty), Some(_date)) = (fields.next(), fields.next(), fields.next()) else {
+            return Err(ParseError::at(n + 1, "expected `name tty date` columns"));
+        };
+        if tty == "console" {
+            let entry = history.console.entry(name.to_string()).or_default();
+            if entry.count == 0 {
+                let mut date = line.split_whitespace().skip(2).take(4).collect::<Vec<_>>().join(" ");
+                date.truncate(40);
+                entry.latest = date;
+            }
+            entry.count += 1;
+        }
+    }
+    Ok(history)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probes::test_support::{out, sample};
+
+    #[test]
+    fn real_line_variants() {
+        let h = parse(&out(&sample("last__macos-line-variants-px-tests.txt"))).unwrap();
+        // Only the wide `_mbsetupuser` line is a console login; johan used ttys.
+        assert_eq!(h.console_logins("_mbsetupuser"), 1);
+        assert_eq!(h.console["_mbsetupuser"].latest, "Mon Jan 18 20:31");
+        assert_eq!(h.console_logins("johan"), 0);
+        assert_eq!(h.console_logins("reboot"), 0);
+        assert_eq!(h.since.as_deref(), Some("Thu Oct  1 22:54"));
+    }
+
+    #[test]
+    fn counts_console_logins_newest_first() {
+        let text = b"ladmin    console                   Tue Jun  5 08:01   still logged in\n\
+ladmin    console                   Mon Jun  4 09:12 - 17:30  (08:18)\n\n\
+wtmp begins Fri Jun  1 10:00 \n";
+        let h = parse(&out(text)).unwrap();
+        assert_eq!(h.console_logins("ladmin"), 2);
+        assert_eq!(h.console["ladmin"].latest, "Tue Jun 5 08:01");
+    }
+
+    #[test]
+    fn garbage_is_unparseable() {
+        assert!(parse(&out(b"\xc3\x28 broken")).is_err());
+        assert!(parse(&out(b"justoneword\n")).is_err());
+    }
+}
