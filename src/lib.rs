@@ -6,6 +6,10 @@
 //! [`rules`] (pure: facts into conditions, a verdict and findings) →
 //! [`report`] (the table and the JSON).
 
+pub mod cli;
+pub mod exit_code;
 pub mod host;
 pub mod probes;
+pub mod report;
+pub mod rules;
 pub mod source;

@@ -77,21 +77,13 @@ impl SourceId {
     pub fn origin(self) -> Origin {
         match self {
             SourceId::SwVers => Origin::Command(&["/usr/bin/sw_vers"]),
-            SourceId::DiskutilInfo => {
-                Origin::Command(&["/usr/sbin/diskutil", "info", "-plist", "/"])
+            SourceId::DiskutilInfo => Origin::Command(&["/usr/sbin/diskutil", "info", "-plist", "/"]),
+            SourceId::CryptoUsers => {
+                Origin::Command(&["/usr/sbin/diskutil", "apfs", "listCryptoUsers", "-plist", "/"])
             }
-            SourceId::CryptoUsers => Origin::Command(&[
-                "/usr/sbin/diskutil",
-                "apfs",
-                "listCryptoUsers",
-                "-plist",
-                "/",
-            ]),
             SourceId::FdesetupStatus => Origin::Command(&["/usr/bin/fdesetup", "status"]),
             SourceId::Dsconfigad => Origin::Command(&["/usr/sbin/dsconfigad", "-show"]),
-            SourceId::LdapNodes => {
-                Origin::Command(&["/usr/bin/dscl", "localhost", "-list", "/LDAPv3"])
-            }
+            SourceId::LdapNodes => Origin::Command(&["/usr/bin/dscl", "localhost", "-list", "/LDAPv3"]),
             SourceId::LocalUsers => Origin::Command(&[
                 "/usr/bin/dscl",
                 "-plist",
@@ -115,15 +107,10 @@ impl SourceId {
                 "GroupMembership",
             ]),
             SourceId::Last => Origin::Command(&["/usr/bin/last"]),
-            SourceId::BootstrapToken => Origin::Command(&[
-                "/usr/bin/profiles",
-                "status",
-                "-type",
-                "bootstraptoken",
-            ]),
-            SourceId::McxManaged => {
-                Origin::File("/Library/Managed Preferences/com.apple.MCX.plist")
+            SourceId::BootstrapToken => {
+                Origin::Command(&["/usr/bin/profiles", "status", "-type", "bootstraptoken"])
             }
+            SourceId::McxManaged => Origin::File("/Library/Managed Preferences/com.apple.MCX.plist"),
             SourceId::McxLocal => Origin::File("/Library/Preferences/com.apple.MCX.plist"),
             SourceId::Host => Origin::Snapshot,
         }

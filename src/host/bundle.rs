@@ -127,9 +127,7 @@ fn load_meta(dir: &Path) -> Result<Option<Meta>, BundleError> {
             return Err(BundleError::BadMeta { path, reason });
         }
     }
-    serde_json::from_value(value)
-        .map(Some)
-        .map_err(|e| BundleError::BadMeta { path, reason: e.to_string() })
+    serde_json::from_value(value).map(Some).map_err(|e| BundleError::BadMeta { path, reason: e.to_string() })
 }
 
 fn load_source(dir: &Path, source: SourceId) -> Capture {
@@ -181,18 +179,15 @@ fn load_source(dir: &Path, source: SourceId) -> Capture {
 /// blocking: the file is opened with `O_NOFOLLOW | O_NONBLOCK` and checked
 /// through the open handle, so it cannot be swapped in between.
 fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, String> {
-    let file = match OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
-    {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err("is a symlink; bundle files must be regular files".into());
-        }
-        Err(e) => return Err(format!("cannot be read: {e}")),
-    };
+    let file =
+        match OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                return Err("is a symlink; bundle files must be regular files".into());
+            }
+            Err(e) => return Err(format!("cannot be read: {e}")),
+        };
     read_regular(file, cap).map(Some)
 }
 
@@ -206,9 +201,7 @@ fn read_regular(file: File, cap: u64) -> Result<Vec<u8>, String> {
     }
     let mut bytes = Vec::with_capacity(md.len() as usize);
     // The length check above can race with a growing file; the cap holds anyway.
-    file.take(cap + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot be read: {e}"))?;
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot be read: {e}"))?;
     if bytes.len() as u64 > cap {
         return Err(format!("is too large (more than {cap} bytes)"));
     }

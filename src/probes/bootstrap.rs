@@ -38,7 +38,9 @@ pub fn parse(out: &Output) -> Result<BootstrapToken, ParseError> {
         };
         match key.trim() {
             "Bootstrap Token supported on server" => token.supported = Some(value),
-            "Bootstrap Token escrowed to server" | "Bootstrap Token escrowed on server" => token.escrowed = Some(value),
+            "Bootstrap Token escrowed to server" | "Bootstrap Token escrowed on server" => {
+                token.escrowed = Some(value)
+            }
             _ => return Err(ParseError::at(n + 1, "not a bootstrap token status line")),
         }
     }

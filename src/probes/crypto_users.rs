@@ -46,18 +46,19 @@ fn parse_plist(bytes: &[u8]) -> Result<Vec<CryptoUser>, ParseError> {
     let value = plist_value::parse(bytes)?;
     let dict = value.as_dictionary().ok_or_else(|| ParseError::whole("expected a dictionary"))?;
     if dict.get("Error").and_then(plist_value::as_bool) == Some(true) {
-        let msg = dict.get("ErrorMessage").and_then(|v| v.as_string()).unwrap_or("diskutil reported an error");
+        let msg =
+            dict.get("ErrorMessage").and_then(|v| v.as_string()).unwrap_or("diskutil reported an error");
         return Err(ParseError::ToolError(format!("diskutil: {msg}")));
     }
-    let users = dict
-        .get("Users")
-        .and_then(|v| v.as_array())
-        .ok_or_else(|| ParseError::whole("no Users array"))?;
+    let users =
+        dict.get("Users").and_then(|v| v.as_array()).ok_or_else(|| ParseError::whole("no Users array"))?;
     users
         .iter()
         .enumerate()
         .map(|(i, user)| {
-            let user = user.as_dictionary().ok_or_else(|| ParseError::whole(format!("Users[{i}] is not a dictionary")))?;
+            let user = user
+                .as_dictionary()
+                .ok_or_else(|| ParseError::whole(format!("Users[{i}] is not a dictionary")))?;
             let text = |key: &str| user.get(key).and_then(|v| v.as_string()).map(str::to_owned);
             Ok(CryptoUser {
                 uuid: text("APFSCryptoUserUUID")
@@ -87,7 +88,8 @@ fn parse_text(bytes: &[u8]) -> Result<Vec<CryptoUser>, ParseError> {
         if let Some(uuid) = body.strip_prefix("+-- ") {
             users.push(CryptoUser { uuid: uuid.trim().to_string(), kind: String::new(), volume_owner: None });
         } else if let Some((key, value)) = body.split_once(':') {
-            let user = users.last_mut().ok_or_else(|| ParseError::at(n + 1, "attribute before any `+--` entry"))?;
+            let user =
+                users.last_mut().ok_or_else(|| ParseError::at(n + 1, "attribute before any `+--` entry"))?;
             match key.trim() {
                 "Type" => user.kind = text_type(value.trim()),
                 "Volume Owner" => user.volume_owner = Some(value.trim() == "Yes"),
@@ -122,7 +124,8 @@ mod tests {
 
     #[test]
     fn catalina_text_with_recovery_and_bootstrap_entries() {
-        let users = parse(&out(&sample("diskutil-apfs-listUsers__catalina-four-users-prk-bootstrap.txt"))).unwrap();
+        let users =
+            parse(&out(&sample("diskutil-apfs-listUsers__catalina-four-users-prk-bootstrap.txt"))).unwrap();
         let kinds: Vec<_> = users.iter().map(|u| u.kind.as_str()).collect();
         assert_eq!(kinds, ["LocalOpenDirectory", "PersonalRecovery", "LocalOpenDirectory", "MDMRecovery"]);
         assert_eq!(users[0].uuid, "FB756838-XXXX-XXXX-XXXX-40FB5E7D5D3F");
@@ -132,7 +135,8 @@ mod tests {
 
     #[test]
     fn apple_silicon_volume_owner_lines() {
-        let users = parse(&out(&sample("diskutil-apfs-listUsers__applesilicon-volume-owner-lines.txt"))).unwrap();
+        let users =
+            parse(&out(&sample("diskutil-apfs-listUsers__applesilicon-volume-owner-lines.txt"))).unwrap();
         assert_eq!(users.len(), 2);
         assert_eq!(users[0].uuid, "2DB09770-999B-43FB-99AF-2B878E4FE971");
         assert_eq!(users[0].volume_owner, Some(true));

@@ -38,7 +38,8 @@ fn parse_plist(bytes: &[u8]) -> Result<BootVolume, ParseError> {
     let value = plist_value::parse(bytes)?;
     let dict = value.as_dictionary().ok_or_else(|| ParseError::whole("expected a dictionary"))?;
     if dict.get("Error").and_then(plist_value::as_bool) == Some(true) {
-        let msg = dict.get("ErrorMessage").and_then(|v| v.as_string()).unwrap_or("diskutil reported an error");
+        let msg =
+            dict.get("ErrorMessage").and_then(|v| v.as_string()).unwrap_or("diskutil reported an error");
         return Err(ParseError::ToolError(format!("diskutil: {msg}")));
     }
     let filesystem = dict
@@ -71,7 +72,8 @@ fn parse_text(bytes: &[u8]) -> Result<BootVolume, ParseError> {
             _ => {}
         }
     }
-    let filesystem = filesystem.ok_or_else(|| ParseError::whole("no `Type (Bundle):` line and not a property list"))?;
+    let filesystem =
+        filesystem.ok_or_else(|| ParseError::whole("no `Type (Bundle):` line and not a property list"))?;
     Ok(BootVolume { filesystem, filevault, encrypted })
 }
 
@@ -125,7 +127,8 @@ mod tests {
 
     #[test]
     fn a_fragment_without_the_type_line_is_unparseable() {
-        let err = parse_sample("diskutil-info__fragment-bigsur-snapshot-apfs-section-filevault-yes.txt").unwrap_err();
+        let err = parse_sample("diskutil-info__fragment-bigsur-snapshot-apfs-section-filevault-yes.txt")
+            .unwrap_err();
         assert!(matches!(err, ParseError::Unparseable { .. }));
     }
 

@@ -68,9 +68,12 @@ pub fn parse_users(out: &Output) -> Result<Vec<LocalUser>, ParseError> {
         .iter()
         .enumerate()
         .map(|(i, record)| {
-            let dict = record.as_dictionary().ok_or_else(|| ParseError::whole(format!("record {i} is not a dictionary")))?;
+            let dict = record
+                .as_dictionary()
+                .ok_or_else(|| ParseError::whole(format!("record {i} is not a dictionary")))?;
             let first = |attr: &str| plist_value::strings(dict, &format!("{STD}{attr}")).into_iter().next();
-            let name = first("RecordName").ok_or_else(|| ParseError::whole(format!("record {i} has no RecordName")))?;
+            let name = first("RecordName")
+                .ok_or_else(|| ParseError::whole(format!("record {i} has no RecordName")))?;
             Ok(LocalUser {
                 name,
                 uid: first("UniqueID").and_then(|u| u.trim().parse().ok()),
@@ -78,7 +81,10 @@ pub fn parse_users(out: &Output) -> Result<Vec<LocalUser>, ParseError> {
                 real_name: first("RealName"),
                 home: first("NFSHomeDirectory"),
                 original_node: first("OriginalNodeName"),
-                authentication_authority: plist_value::strings(dict, &format!("{STD}AuthenticationAuthority")),
+                authentication_authority: plist_value::strings(
+                    dict,
+                    &format!("{STD}AuthenticationAuthority"),
+                ),
             })
         })
         .collect()
@@ -125,7 +131,9 @@ mod tests {
     fn marker_and_mobile_detection_on_real_values() {
         let local = LocalUser {
             name: "unlock".into(),
-            authentication_authority: authority("dscl-read-AuthenticationAuthority__local-securetoken-disableduser-stig.txt"),
+            authentication_authority: authority(
+                "dscl-read-AuthenticationAuthority__local-securetoken-disableduser-stig.txt",
+            ),
             ..LocalUser::default()
         };
         assert!(local.has_token_marker() && !local.is_mobile());
@@ -134,8 +142,12 @@ mod tests {
             name: "theaccount".into(),
             // The sample's value holds a space ("Active Directory"): keep the line whole.
             authentication_authority: vec![
-                String::from_utf8(sample("dscl-read-AuthenticationAuthority__mobile-account-redacted.txt")).unwrap()
-                    .lines().nth(1).unwrap().to_string(),
+                String::from_utf8(sample("dscl-read-AuthenticationAuthority__mobile-account-redacted.txt"))
+                    .unwrap()
+                    .lines()
+                    .nth(1)
+                    .unwrap()
+                    .to_string(),
             ],
             ..LocalUser::default()
         };
@@ -144,7 +156,9 @@ mod tests {
 
         let network = LocalUser {
             name: "kyle".into(),
-            authentication_authority: authority("dscl-read-AuthenticationAuthority__network-ad-account-via-search-node.txt"),
+            authentication_authority: authority(
+                "dscl-read-AuthenticationAuthority__network-ad-account-via-search-node.txt",
+            ),
             ..LocalUser::default()
         };
         assert!(!network.is_mobile() && !network.has_token_marker());
@@ -177,15 +191,20 @@ mod tests {
 
     #[test]
     fn admin_group_text_samples() {
-        let members = parse_admin_group(&out(&sample("dscl-read-Groups-admin-GroupMembership__with-mbsetupuser.txt"))).unwrap();
+        let members =
+            parse_admin_group(&out(&sample("dscl-read-Groups-admin-GroupMembership__with-mbsetupuser.txt")))
+                .unwrap();
         assert_eq!(members, ["root", "dutov", "_mbsetupuser"]);
-        let members = parse_admin_group(&out(&sample("dscl-read-Groups-admin-GroupMembership__root-plus-user.txt"))).unwrap();
+        let members =
+            parse_admin_group(&out(&sample("dscl-read-Groups-admin-GroupMembership__root-plus-user.txt")))
+                .unwrap();
         assert_eq!(members, ["root", "leaduvigneau"]);
     }
 
     #[test]
     fn admin_group_refused_key_means_empty() {
-        let refused = Output { exit: 181, ..out(&sample("dscl-read-Groups-GroupMembership__no-such-key.txt")) };
+        let refused =
+            Output { exit: 181, ..out(&sample("dscl-read-Groups-GroupMembership__no-such-key.txt")) };
         assert!(parse_admin_group(&refused).unwrap().is_empty());
     }
 
@@ -193,7 +212,10 @@ mod tests {
     fn admin_group_plist_and_failure() {
         let xml = b"<plist version=\"1.0\"><dict><key>dsAttrTypeStandard:GroupMembership</key><array><string>root</string><string>ladmin</string></array></dict></plist>";
         assert_eq!(parse_admin_group(&out(xml)).unwrap(), ["root", "ladmin"]);
-        let failed = Output { exit: 56, stderr: sample("dscl-read__error-record-not-found.txt"), ..Output::default() };
-        assert!(matches!(parse_admin_group(&failed), Err(ParseError::ToolError(m)) if m.contains("eDSRecordNotFound")));
+        let failed =
+            Output { exit: 56, stderr: sample("dscl-read__error-record-not-found.txt"), ..Output::default() };
+        assert!(
+            matches!(parse_admin_group(&failed), Err(ParseError::ToolError(m)) if m.contains("eDSRecordNotFound"))
+        );
     }
 }

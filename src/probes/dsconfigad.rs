@@ -51,7 +51,10 @@ pub fn parse(out: &Output) -> Result<AdBinding, ParseError> {
                     "Enabled" => Some(true),
                     "Disabled" => Some(false),
                     other => {
-                        return Err(ParseError::at(n + 1, format!("mobile account setting {other:?} is neither Enabled nor Disabled")));
+                        return Err(ParseError::at(
+                            n + 1,
+                            format!("mobile account setting {other:?} is neither Enabled nor Disabled"),
+                        ));
                     }
                 }
             }

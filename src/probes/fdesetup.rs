@@ -78,9 +78,8 @@ pub fn parse(out: &Output) -> Result<FileVaultStatus, ParseError> {
             return Err(ParseError::at(1, "not an `fdesetup status` line"));
         }
     }
-    status.state = progress
-        .or(headline)
-        .ok_or_else(|| ParseError::whole("no `FileVault is On.`/`Off.` line"))?;
+    status.state =
+        progress.or(headline).ok_or_else(|| ParseError::whole("no `FileVault is On.`/`Off.` line"))?;
     Ok(status)
 }
 
@@ -133,7 +132,9 @@ mod tests {
 
     #[test]
     fn deferred_enablement() {
-        let s = parse(&out(b"FileVault is Off.\nDeferred enablement appears to be active for user 'alex'.\n")).unwrap();
+        let s =
+            parse(&out(b"FileVault is Off.\nDeferred enablement appears to be active for user 'alex'.\n"))
+                .unwrap();
         assert_eq!((s.state, s.deferred_user.as_deref()), (FileVaultState::Deferred, Some("alex")));
     }
 

@@ -8,7 +8,8 @@ use super::{Exits, ParseError, Spec};
 use crate::host::Output;
 use crate::source::SourceId;
 
-pub const SPEC: Spec<HostInfo> = Spec { source: SourceId::Host, exits: Exits::Zero, parse, when_absent: None };
+pub const SPEC: Spec<HostInfo> =
+    Spec { source: SourceId::Host, exits: Exits::Zero, parse, when_absent: None };
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostInfo {
@@ -29,7 +30,8 @@ pub struct HostInfo {
 }
 
 pub fn parse(out: &Output) -> Result<HostInfo, ParseError> {
-    serde_json::from_slice(&out.stdout).map_err(|e| ParseError::at(e.line(), format!("not the host JSON: {e}")))
+    serde_json::from_slice(&out.stdout)
+        .map_err(|e| ParseError::at(e.line(), format!("not the host JSON: {e}")))
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@ pub fn parse(out: &Output) -> Result<Vec<String>, ParseError> {
         }
         // A server name is a host name or address; anything else means the
         // output is not what we think it is, and must not count as a binding.
-        let plausible = name.len() <= 255
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_:[]".contains(&b));
+        let plausible =
+            name.len() <= 255 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_:[]".contains(&b));
         if !plausible {
             return Err(ParseError::at(n + 1, "not an LDAP server name"));
         }

@@ -30,7 +30,8 @@ pub struct McxPrefs {
 
 pub fn parse(out: &Output) -> Result<McxPrefs, ParseError> {
     let value = plist_value::parse(&out.stdout)?;
-    let dict = value.as_dictionary().ok_or_else(|| ParseError::whole("expected a dictionary of preferences"))?;
+    let dict =
+        value.as_dictionary().ok_or_else(|| ParseError::whole("expected a dictionary of preferences"))?;
     let read = |key: &str| -> Result<Option<bool>, ParseError> {
         let Some(v) = dict.get(key) else { return Ok(None) };
         let v = match v {

@@ -6,8 +6,8 @@
 pub mod bootstrap;
 pub mod crypto_users;
 pub mod diskutil;
-pub mod dsconfigad;
 pub mod dscl;
+pub mod dsconfigad;
 pub mod fdesetup;
 pub mod host_info;
 pub mod last;
@@ -181,7 +181,10 @@ fn failure_detail(out: &Output) -> String {
         detail.push_str(&short);
     }
     let lower = stderr.to_ascii_lowercase();
-    if lower.contains("permission") || lower.contains("not permitted") || lower.contains("must be run as root") {
+    if lower.contains("permission")
+        || lower.contains("not permitted")
+        || lower.contains("must be run as root")
+    {
         detail.push_str(" (run st-preflight as root for a definite answer)");
     }
     detail

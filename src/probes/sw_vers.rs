@@ -29,7 +29,9 @@ impl Version {
         let mut parts = text.trim().split('.');
         let mut next = |required: bool| -> Option<u32> {
             match parts.next() {
-                Some(p) if !p.is_empty() && p.len() <= 6 && p.bytes().all(|b| b.is_ascii_digit()) => p.parse().ok(),
+                Some(p) if !p.is_empty() && p.len() <= 6 && p.bytes().all(|b| b.is_ascii_digit()) => {
+                    p.parse().ok()
+                }
                 None if !required => Some(0),
                 _ => None,
             }
@@ -133,7 +135,8 @@ mod tests {
 
     #[test]
     fn two_part_version_means_patch_zero() {
-        let os = parse(&out(b"ProductName:\tMac OS X\nProductVersion:\t10.13\nBuildVersion:\t17A365\n")).unwrap();
+        let os =
+            parse(&out(b"ProductName:\tMac OS X\nProductVersion:\t10.13\nBuildVersion:\t17A365\n")).unwrap();
         assert_eq!(os.version, Version::new(10, 13, 0));
         assert!(Version::new(10, 13, 0) < Version::new(10, 13, 4));
     }

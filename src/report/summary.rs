@@ -1,0 +1,54 @@
+//! The one-sentence summary: the verdict in words a technician can read
+//! out, with the conditions that decided it.
+
+use crate::rules::{ConditionId, Evaluation, Question, Verdict};
+
+pub fn sentence(eval: &Evaluation, question: &Question) -> String {
+    let who = match &question.user {
+        Some(user) => format!("{user} logs in"),
+        None => "a directory user logs in here".to_string(),
+    };
+    let phrases = |ids: &[ConditionId], met: bool| -> String {
+        let parts: Vec<&str> = ids
+            .iter()
+            .filter(|id| eval.condition(**id).met == Some(met))
+            .map(|id| if met { id.info().when_met } else { id.info().when_not_met })
+            .collect();
+        join(&parts)
+    };
+    match eval.verdict {
+        Verdict::WillAppear => format!(
+            "The SecureToken dialog will appear the first time {who}: a Bypass creates a mobile account that cannot unlock FileVault."
+        ),
+        Verdict::Suppressed => format!(
+            "The SecureToken dialog is suppressed by the bypass key: the first time {who}, the mobile account is created without a SecureToken."
+        ),
+        Verdict::WillNotAppear => {
+            let prevents: Vec<ConditionId> =
+                eval.deciding.iter().copied().filter(|id| *id == ConditionId::BootstrapToken).collect();
+            let requires: Vec<ConditionId> =
+                eval.deciding.iter().copied().filter(|id| *id != ConditionId::BootstrapToken).collect();
+            let reasons = [phrases(&requires, false), phrases(&prevents, true)]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("; and ");
+            format!("The SecureToken dialog will not appear when {who}: {reasons}.")
+        }
+        Verdict::Unknown => {
+            let ids: Vec<&str> = eval.deciding.iter().map(|id| id.as_str()).collect();
+            format!(
+                "Cannot tell whether the SecureToken dialog will appear: {} unknown (see their sources).",
+                join(&ids)
+            )
+        }
+    }
+}
+
+fn join(parts: &[&str]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}

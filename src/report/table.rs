@@ -1,0 +1,134 @@
+//! The table for a technician: the verdict first, in words, then one row
+//! per condition, then the findings with their remedies, then the sources
+//! that could not answer. Everything from the Mac goes through
+//! [`escape::for_terminal`](super::escape::for_terminal).
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
+
+use super::Report;
+use super::escape::for_terminal;
+use crate::probes::SourceStatus;
+use crate::rules::{Role, Severity, Verdict};
+
+/// How to draw.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub color: bool,
+    /// Total width; `None` lets the table fit the terminal it is printed on.
+    pub width: Option<u16>,
+}
+
+pub fn render(report: &Report, style: Style) -> String {
+    let mut out = String::new();
+    let paint = |text: &str, color: Color| {
+        if style.color { Cell::new(text).fg(color).add_attribute(Attribute::Bold) } else { Cell::new(text) }
+    };
+
+    let (headline, color) = match report.verdict {
+        Verdict::WillAppear => ("THE DIALOG WILL APPEAR", Color::Red),
+        Verdict::WillNotAppear => ("THE DIALOG WILL NOT APPEAR", Color::Green),
+        Verdict::Suppressed => ("THE DIALOG IS SUPPRESSED", Color::Yellow),
+        Verdict::Unknown => ("CANNOT TELL", Color::Yellow),
+    };
+    let mut head = new_table(style);
+    head.set_header(vec![paint(
+        &format!(
+            "{headline}  (verdict {}, confidence {})",
+            report.verdict.as_str(),
+            report.confidence.as_str()
+        ),
+        color,
+    )]);
+    head.add_row(vec![Cell::new(for_terminal(&report.summary))]);
+    if let Some(user) = &report.user {
+        head.add_row(vec![Cell::new(format!("Checked for: {}", for_terminal(user)))]);
+    }
+    out.push_str(&head.to_string());
+    out.push('\n');
+
+    let mut conditions = new_table(style);
+    conditions.set_header(vec!["Condition", "Role", "Status", "Evidence", "Sources"]);
+    for c in &report.conditions {
+        let status_cell = match c.met {
+            Some(true) => Cell::new("met"),
+            Some(false) => Cell::new("not met"),
+            None => paint("unknown", Color::Yellow),
+        };
+        let sources: Vec<&str> = c.sources.iter().map(|s| s.as_str()).collect();
+        conditions.add_row(vec![
+            Cell::new(c.id.as_str()),
+            Cell::new(match c.role {
+                Role::Requires => "requires",
+                Role::Prevents => "prevents",
+            }),
+            status_cell,
+            Cell::new(format!("{} [{}]", for_terminal(&c.detail), c.confidence.as_str())),
+            Cell::new(sources.join("\n")),
+        ]);
+    }
+    out.push('\n');
+    out.push_str(&conditions.to_string());
+    out.push('\n');
+
+    if !report.findings.is_empty() {
+        let mut findings = new_table(style);
+        findings.set_header(vec!["Finding", "What it means and what to do"]);
+        for f in &report.findings {
+            let color = match f.severity {
+                Severity::Critical => Color::Red,
+                Severity::Warning => Color::Yellow,
+                Severity::Info => Color::Cyan,
+            };
+            let mut text = for_terminal(&f.message);
+            if !f.accounts.is_empty() {
+                let names: Vec<String> = f.accounts.iter().map(|a| for_terminal(a)).collect();
+                text.push_str(&format!("\nAccounts: {}", names.join(", ")));
+            }
+            text.push_str(&format!("\nRemedy: {}", for_terminal(&f.remedy)));
+            findings.add_row(vec![
+                paint(&format!("{}\n{}", f.severity.as_str().to_uppercase(), f.id.as_str()), color),
+                Cell::new(text),
+            ]);
+        }
+        out.push('\n');
+        out.push_str(&findings.to_string());
+        out.push('\n');
+    }
+
+    let troubled: Vec<_> = report
+        .sources
+        .iter()
+        .filter(|s| !matches!(s.status, SourceStatus::Ok | SourceStatus::Absent))
+        .collect();
+    let answered = report.sources.len() - troubled.len();
+    out.push_str(&format!("\nSources: {answered} of {} answered.", report.sources.len()));
+    if !troubled.is_empty() {
+        let mut sources = new_table(style);
+        sources.set_header(vec!["Source", "Status", "Detail"]);
+        for s in troubled {
+            sources.add_row(vec![
+                Cell::new(s.id.as_str()),
+                Cell::new(s.status.as_str()),
+                Cell::new(for_terminal(&s.detail)),
+            ]);
+        }
+        out.push('\n');
+        out.push_str(&sources.to_string());
+    }
+    out.push('\n');
+    out
+}
+
+fn new_table(style: Style) -> Table {
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(width) = style.width {
+        table.set_width(width);
+    }
+    if style.color {
+        // The caller has decided (terminal, no NO_COLOR); do not guess again.
+        table.enforce_styling();
+    }
+    table
+}
