@@ -7,9 +7,11 @@
 //! [`report`] (the table and the JSON).
 
 pub mod cli;
+pub mod commands;
 pub mod exit_code;
 pub mod host;
 pub mod probes;
+pub mod profile;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -38,8 +38,12 @@ pub struct Meta {
 /// How one source was captured.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct SourceMeta {
-    #[serde(default)]
+    /// The command run (empty for a file source).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub argv: Vec<String>,
+    /// The file read, for a file source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
     /// The output was cut at the capture limit.
@@ -94,7 +98,12 @@ pub fn load(dir: &Path) -> Result<Bundle, BundleError> {
     let mut captures = Captures::default();
     let mut any_source = false;
     for source in SourceId::ALL {
-        let capture = load_source(dir, source);
+        let mut capture = load_source(dir, source);
+        let truncated =
+            meta.as_ref().and_then(|m| m.sources.get(source.as_str())).is_some_and(|s| s.truncated);
+        if let Capture::Done(out) | Capture::TimedOut(out) = &mut capture {
+            out.truncated = truncated;
+        }
         any_source |= capture != Capture::Missing;
         captures.insert(source, capture);
     }
@@ -170,6 +179,7 @@ fn load_source(dir: &Path, source: SourceId) -> Capture {
         stdout: stdout.unwrap_or_default(),
         stderr: stderr.unwrap_or_default(),
         exit: exit.unwrap_or(0),
+        truncated: false,
     };
     if timed_out { Capture::TimedOut(output) } else { Capture::Done(output) }
 }
@@ -191,7 +201,7 @@ fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, String> {
     read_regular(file, cap).map(Some)
 }
 
-fn read_regular(file: File, cap: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn read_regular(file: File, cap: u64) -> Result<Vec<u8>, String> {
     let md = file.metadata().map_err(|e| format!("cannot be read: {e}"))?;
     if !md.is_file() {
         return Err("is not a regular file".into());

@@ -128,6 +128,7 @@ pub fn probe<T>(host: &dyn Host, spec: &Spec<T>) -> (Fact<T>, SourceReport) {
         Capture::Missing => unknown(SourceStatus::Missing, "not captured".to_string()),
         Capture::NotFound => unknown(SourceStatus::NotFound, "the command does not exist on this Mac".into()),
         Capture::Unreadable(reason) => unknown(SourceStatus::Unparseable, reason.clone()),
+        Capture::Failed(reason) => unknown(SourceStatus::Failed, reason.clone()),
         Capture::TimedOut(out) => unknown(
             SourceStatus::Timeout,
             format!("ran past its time limit (had printed {} bytes)", out.stdout.len()),
@@ -136,11 +137,21 @@ pub fn probe<T>(host: &dyn Host, spec: &Spec<T>) -> (Fact<T>, SourceReport) {
             Some(make) => (Ok(make()), SourceStatus::Absent, "the file does not exist".to_string()),
             None => unknown(SourceStatus::Failed, "marked absent, but it is a command".into()),
         },
-        Capture::Done(out) => judge(spec, out),
+        Capture::Done(out) => {
+            let (value, status, mut detail) = judge(spec, out);
+            if out.truncated {
+                detail = join(&detail, "output cut at the capture limit, facts may be incomplete");
+            }
+            (value, status, detail)
+        }
     };
     let report = SourceReport { id: source, status, detail: detail.clone() };
     let value = value.map_err(|()| Unknown { status, reason: detail });
     (Fact { source, value }, report)
+}
+
+fn join(a: &str, b: &str) -> String {
+    if a.is_empty() { b.to_string() } else { format!("{a}; {b}") }
 }
 
 type Judged<T> = (Result<T, ()>, SourceStatus, String);
@@ -221,6 +232,8 @@ pub struct Facts {
 pub struct Probed {
     pub facts: Facts,
     pub sources: Vec<SourceReport>,
+    /// Sources from which password data was removed.
+    pub redacted: Vec<SourceId>,
 }
 
 fn keep<T>(sources: &mut Vec<SourceReport>, (fact, report): (Fact<T>, SourceReport)) -> Fact<T> {
@@ -247,7 +260,12 @@ pub fn probe_all(host: &dyn Host) -> Probed {
         mcx_local: keep(s, probe(host, &mcx::LOCAL_SPEC)),
         host: keep(s, probe(host, &host_info::SPEC)),
     };
-    Probed { facts, sources }
+    for id in host.redacted() {
+        if let Some(report) = sources.iter_mut().find(|r| r.id == id) {
+            report.detail = join(&report.detail, "password hash data was found and removed before parsing");
+        }
+    }
+    Probed { facts, sources, redacted: host.redacted() }
 }
 
 #[cfg(test)]

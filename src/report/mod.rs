@@ -38,6 +38,8 @@ pub struct Report {
     pub findings: Vec<FindingReport>,
     pub facts: FactsReport,
     pub sources: Vec<SourceLine>,
+    /// Sources from which password data (ShadowHashData) was removed.
+    pub redacted: Vec<SourceId>,
     /// Where the bundle came from, when it says.
     pub bundle: Option<BundleInfo>,
 }
@@ -176,6 +178,7 @@ impl Report {
                 .iter()
                 .map(|s| SourceLine { id: s.id, status: s.status, detail: s.detail.clone() })
                 .collect(),
+            redacted: probed.redacted.clone(),
             bundle: meta.map(|m| BundleInfo {
                 captured_at: m.captured_at.clone(),
                 tool_version: m.tool_version.clone(),

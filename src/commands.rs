@@ -1,0 +1,170 @@
+//! The commands, end to end: where the bytes come from, the probes, the
+//! rules, the rendering. Each returns what to print and the exit status;
+//! only `main` prints.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use crate::cli::{CheckArgs, CollectArgs, ColorChoice, Format, LiveArgs, ProfileArgs, RulesArgs};
+use crate::host::bundle::{self, Meta};
+use crate::host::{Captures, live, write};
+use crate::profile::{self, ProfileError, ProfileOptions};
+use crate::report::{self, Report};
+use crate::rules::{self, Question};
+use crate::{exit_code, probes};
+
+/// What a command produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub stdout: String,
+    /// Notes for the user (not errors).
+    pub stderr: Vec<String>,
+    pub status: u8,
+}
+
+/// Why a command could not produce its output.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub status: u8,
+}
+
+impl Failure {
+    fn bad_input(message: impl std::fmt::Display) -> Failure {
+        Failure { message: message.to_string(), status: exit_code::BAD_INPUT }
+    }
+}
+
+pub fn check(args: &CheckArgs) -> Result<Outcome, Failure> {
+    let mut notes = Vec::new();
+    let (captures, meta) = match &args.from {
+        Some(dir) => {
+            let bundle = bundle::load(dir).map_err(Failure::bad_input)?;
+            (bundle.captures, bundle.meta)
+        }
+        None => {
+            let (captures, meta) = probe_live(&args.live, &mut notes)?;
+            if let Some(dir) = &args.save_bundle {
+                notes.push(save(dir, &captures, &meta)?);
+            }
+            (captures, Some(meta))
+        }
+    };
+    let probed = probes::probe_all(&captures);
+    let question = Question { user: args.user.clone() };
+    let evaluation = rules::evaluate(&probed.facts, &question);
+    let report = Report::new(&probed, &evaluation, &question, meta.as_ref());
+    let stdout = match args.format {
+        Format::Json => report::json::pretty(&report) + "\n",
+        Format::Table => report::table::render(&report, table_style(args.color)),
+    };
+    let status = if args.exit_code { exit_code::for_verdict(report.verdict) } else { exit_code::REPORT };
+    Ok(Outcome { stdout, stderr: notes, status })
+}
+
+pub fn collect(args: &CollectArgs) -> Result<Outcome, Failure> {
+    let mut notes = Vec::new();
+    let (captures, meta) = probe_live(&args.live, &mut notes)?;
+    let stdout = save(&args.out, &captures, &meta)? + "\n";
+    Ok(Outcome { stdout, stderr: notes, status: exit_code::REPORT })
+}
+
+pub fn rules_catalog(args: &RulesArgs) -> Outcome {
+    let stdout = match args.format {
+        Format::Json => report::catalog::json() + "\n",
+        Format::Table => report::catalog::table(table_width()),
+    };
+    Outcome { stdout, ..Outcome::default() }
+}
+
+pub fn profile(args: &ProfileArgs) -> Result<Outcome, Failure> {
+    let opts =
+        ProfileOptions { identifier: args.identifier.clone(), organization: args.organization.clone() };
+    let fail = |e: ProfileError| {
+        let status = match e {
+            ProfileError::InvalidIdentifier { .. } | ProfileError::InvalidOrganization { .. } => {
+                exit_code::USAGE
+            }
+            _ => exit_code::BAD_INPUT,
+        };
+        Failure { message: e.to_string(), status }
+    };
+    let bytes = profile::bypass_dialog_profile(&opts).map_err(fail)?;
+    match &args.output {
+        Some(path) => {
+            profile::write_new(path, &bytes, args.force).map_err(fail)?;
+            let note = format!(
+                "wrote {}: install it as a device (computer-level) profile, only on Macs that will never use FileVault",
+                path.display()
+            );
+            Ok(Outcome { stderr: vec![note], ..Outcome::default() })
+        }
+        None => Ok(Outcome { stdout: String::from_utf8_lossy(&bytes).into_owned(), ..Outcome::default() }),
+    }
+}
+
+fn probe_live(args: &LiveArgs, notes: &mut Vec<String>) -> Result<(Captures, Meta), Failure> {
+    let opts =
+        live::Options { system_root: args.system_root.clone(), timeout: args.timeout, ..Default::default() };
+    if !opts.is_mac() {
+        let sw_vers = opts.path("/usr/bin/sw_vers");
+        return Err(Failure::bad_input(format!(
+            "this is not a Mac ({} does not exist). Check a bundle captured on a Mac instead: \
+             run `st-preflight collect --out DIR` there, then `st-preflight check --from DIR` here.",
+            sw_vers.display()
+        )));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        notes.push(
+            "not running as root: some sources may fail or see less; run with sudo for a definite answer"
+                .into(),
+        );
+    }
+    let run = live::capture_all(&opts);
+    let meta = Meta {
+        format: bundle::FORMAT.into(),
+        version: bundle::VERSION,
+        captured_at: Some(now_rfc3339()),
+        tool_version: Some(env!("CARGO_PKG_VERSION").into()),
+        sources: run.sources.iter().map(|(id, m)| (id.as_str().to_string(), m.clone())).collect(),
+    };
+    Ok((run.captures, meta))
+}
+
+fn save(dir: &Path, captures: &Captures, meta: &Meta) -> Result<String, Failure> {
+    let written = write::write(dir, captures, meta).map_err(Failure::bad_input)?;
+    Ok(format!(
+        "Bundle written to {} ({} files, {} bytes; it names this Mac's accounts, so it is readable by its owner only).\n\
+         Check it anywhere with: st-preflight check --from {}",
+        dir.display(),
+        written.files,
+        written.bytes,
+        dir.display()
+    ))
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+fn table_style(choice: ColorChoice) -> report::table::Style {
+    let color = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    report::table::Style { color, width: table_width() }
+}
+
+/// On a terminal the table fits it; in a pipe or file it is 100 columns,
+/// so that saved output is the same everywhere.
+fn table_width() -> Option<u16> {
+    if std::io::stdout().is_terminal() { None } else { Some(100) }
+}

@@ -1,0 +1,308 @@
+//! Live probing: every source of this Mac at once, each command with a time
+//! limit and an output cap, so that one hung command (an unreachable
+//! directory server) can never stall an MDM inventory run.
+//!
+//! Commands run with their exact argv from [`SourceId::origin`], never
+//! through a shell, with stdin closed, a fixed locale and PATH, and in their
+//! own process group: on expiry the whole group is killed, and a grandchild
+//! that keeps the output pipe open cannot make st-preflight wait.
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::io::{self, Read};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::bundle::{self, SourceMeta};
+use super::{Capture, Captures, Output, snapshot};
+use crate::source::{Origin, SourceId};
+
+/// Per-source cap on stdout; past it the command is stopped.
+pub const OUTPUT_CAP: usize = 8 * 1024 * 1024;
+/// Stderr only explains failures; it gets a smaller cap.
+const STDERR_CAP: usize = 64 * 1024;
+/// How long to wait for the pipes to drain once a command has exited.
+const DRAIN_GRACE: Duration = Duration::from_millis(100);
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Prefix for every command and file path (tests, offline disks).
+    pub system_root: Option<PathBuf>,
+    pub timeout: Duration,
+    pub output_cap: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { system_root: None, timeout: Duration::from_secs(5), output_cap: OUTPUT_CAP }
+    }
+}
+
+impl Options {
+    /// A Mac path, under the system root when there is one.
+    pub fn path(&self, mac_path: &str) -> PathBuf {
+        match &self.system_root {
+            Some(root) => root.join(mac_path.trim_start_matches('/')),
+            None => PathBuf::from(mac_path),
+        }
+    }
+
+    /// Whether the (system root's) machine is a Mac: it has `sw_vers`.
+    pub fn is_mac(&self) -> bool {
+        self.path("/usr/bin/sw_vers").is_file()
+    }
+}
+
+/// The result of probing this Mac.
+#[derive(Debug)]
+pub struct LiveRun {
+    pub captures: Captures,
+    pub sources: BTreeMap<SourceId, SourceMeta>,
+}
+
+/// Captures every source in parallel; returns when the slowest is done or
+/// has been stopped.
+pub fn capture_all(opts: &Options) -> LiveRun {
+    let results: Vec<(SourceId, Capture, SourceMeta)> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            SourceId::ALL.into_iter().map(|id| scope.spawn(move || capture_one(id, opts))).collect();
+        handles.into_iter().map(|h| h.join().expect("a capture thread never panics")).collect()
+    });
+    let mut captures = Captures::default();
+    let mut sources = BTreeMap::new();
+    for (id, capture, meta) in results {
+        captures.insert(id, capture);
+        sources.insert(id, meta);
+    }
+    LiveRun { captures, sources }
+}
+
+fn capture_one(id: SourceId, opts: &Options) -> (SourceId, Capture, SourceMeta) {
+    let start = Instant::now();
+    let mut meta = SourceMeta::default();
+    let capture = match id.origin() {
+        Origin::Command(argv) => {
+            meta.argv = argv.iter().map(|a| a.to_string()).collect();
+            run(&opts.path(argv[0]), &argv[1..], opts)
+        }
+        Origin::File(path) => {
+            meta.path = Some(path.to_string());
+            read_file(&opts.path(path), opts.output_cap)
+        }
+        // The snapshot describes the machine st-preflight runs on, which is
+        // not the system under a --system-root.
+        Origin::Snapshot if opts.system_root.is_some() => Capture::Missing,
+        Origin::Snapshot => {
+            Capture::Done(Output { stdout: snapshot::to_json(&snapshot::take()), ..Output::default() })
+        }
+    };
+    meta.duration_ms = Some(start.elapsed().as_millis() as u64);
+    if let Capture::Done(out) | Capture::TimedOut(out) = &capture {
+        meta.truncated = out.truncated;
+    }
+    (id, capture, meta)
+}
+
+fn read_file(path: &Path, cap: usize) -> Capture {
+    let file =
+        match OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Capture::Absent,
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                return Capture::Failed(format!(
+                    "{}: permission denied (run st-preflight as root for a definite answer)",
+                    path.display()
+                ));
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                return Capture::Unreadable(format!("{} is a symlink; not followed", path.display()));
+            }
+            Err(e) => return Capture::Failed(format!("{}: {e}", path.display())),
+        };
+    match bundle::read_regular(file, cap as u64) {
+        Ok(stdout) => Capture::Done(Output { stdout, ..Output::default() }),
+        Err(reason) => Capture::Unreadable(format!("{} {reason}", path.display())),
+    }
+}
+
+fn run(program: &Path, args: &[&str], opts: &Options) -> Capture {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin")
+        .env("LANG", "C")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Capture::NotFound,
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            return Capture::Failed(format!(
+                "cannot run {}: permission denied (run st-preflight as root for a definite answer)",
+                program.display()
+            ));
+        }
+        Err(e) => return Capture::Failed(format!("cannot run {}: {e}", program.display())),
+    };
+    supervise(child, opts)
+}
+
+/// Reads both pipes until the command exits (and the pipes drain), the time
+/// limit passes, or stdout passes the cap.
+fn supervise(mut child: Child, opts: &Options) -> Capture {
+    let pid = child.id() as libc::pid_t;
+    let deadline = Instant::now() + opts.timeout;
+    let mut pipes = [
+        Pipe::new(child.stdout.take().map(|p| Box::new(p) as Box<dyn ReadFd>), opts.output_cap),
+        Pipe::new(child.stderr.take().map(|p| Box::new(p) as Box<dyn ReadFd>), STDERR_CAP),
+    ];
+    let mut exited_at: Option<Instant> = None;
+    let mut timed_out = false;
+    loop {
+        let now = Instant::now();
+        if exited_at.is_none() && has_exited(pid) {
+            exited_at = Some(now);
+            // Whatever the command left running in its group goes with it,
+            // so that nothing keeps our pipes open.
+            kill_group(pid);
+        }
+        let open = pipes.iter().any(Pipe::is_open);
+        match exited_at {
+            Some(at) if !open || now >= at + DRAIN_GRACE => break,
+            None if now >= deadline => {
+                timed_out = true;
+                kill_group(pid);
+                break;
+            }
+            _ => {}
+        }
+        if pipes[0].overflowed {
+            kill_group(pid);
+            break;
+        }
+        let wait = deadline.saturating_duration_since(now).min(Duration::from_millis(20));
+        poll_and_read(&mut pipes, wait);
+    }
+    let status = child.wait();
+    let [stdout, stderr] = pipes;
+    let output = Output {
+        truncated: stdout.overflowed || stderr.overflowed,
+        stdout: stdout.data,
+        stderr: stderr.data,
+        exit: match status {
+            Ok(s) => s
+                .code()
+                .unwrap_or_else(|| 128 + std::os::unix::process::ExitStatusExt::signal(&s).unwrap_or(0)),
+            Err(_) => -1,
+        },
+    };
+    if timed_out { Capture::TimedOut(output) } else { Capture::Done(output) }
+}
+
+trait ReadFd: Read + AsRawFd + Send {}
+impl<T: Read + AsRawFd + Send> ReadFd for T {}
+
+struct Pipe {
+    reader: Option<Box<dyn ReadFd>>,
+    data: Vec<u8>,
+    cap: usize,
+    overflowed: bool,
+}
+
+impl Pipe {
+    fn new(reader: Option<Box<dyn ReadFd>>, cap: usize) -> Pipe {
+        if let Some(r) = &reader {
+            set_nonblocking(r.as_raw_fd());
+        }
+        Pipe { reader, data: Vec::new(), cap, overflowed: false }
+    }
+
+    fn is_open(&self) -> bool {
+        self.reader.is_some()
+    }
+
+    /// Reads what is there without blocking; closes on EOF or past the cap.
+    fn drain(&mut self) {
+        let Some(reader) = self.reader.as_mut() else { return };
+        let mut buf = [0u8; 64 * 1024];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => {
+                    self.reader = None;
+                    return;
+                }
+                Ok(n) => {
+                    let room = self.cap.saturating_sub(self.data.len());
+                    self.data.extend_from_slice(&buf[..n.min(room)]);
+                    if n > room {
+                        self.overflowed = true;
+                        self.reader = None;
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(_) => {
+                    self.reader = None;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn poll_and_read(pipes: &mut [Pipe; 2], wait: Duration) {
+    let mut fds: Vec<libc::pollfd> = pipes
+        .iter()
+        .filter_map(|p| p.reader.as_ref())
+        .map(|r| libc::pollfd { fd: r.as_raw_fd(), events: libc::POLLIN, revents: 0 })
+        .collect();
+    let ms = wait.as_millis().clamp(1, 1000) as libc::c_int;
+    // SAFETY: `fds` is a valid array of `fds.len()` pollfd structs for the call's duration.
+    unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+    for pipe in pipes.iter_mut() {
+        pipe.drain();
+    }
+}
+
+fn set_nonblocking(fd: libc::c_int) {
+    // SAFETY: fcntl on a pipe fd we own; failure leaves it blocking, which
+    // poll() before each read still makes safe in practice.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
+    }
+}
+
+/// Whether the child has exited, without reaping it: the zombie keeps its
+/// pid (and so its process group id) reserved until we kill the group.
+fn has_exited(pid: libc::pid_t) -> bool {
+    // SAFETY: waitid writes only into `info`, which is zeroed and owned here.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let r = libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        );
+        r == 0 && info.si_pid() != 0
+    }
+}
+
+fn kill_group(pid: libc::pid_t) {
+    // SAFETY: signals the process group we created for this child (pgid = pid).
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+    }
+}

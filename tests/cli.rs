@@ -1,0 +1,123 @@
+//! The command line as a user meets it: formats, exit codes, errors.
+
+#![allow(deprecated)] // `Command::cargo_bin`: still the way for a plain `cargo test`.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn st() -> Command {
+    let mut cmd = Command::cargo_bin("st-preflight").unwrap();
+    cmd.env_remove("NO_COLOR").current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+#[test]
+fn table_is_the_default_and_starts_with_the_verdict() {
+    let out = st().args(["check", "--from", "fixtures/lab-mac-ad-fv-off"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let first_text_line = text.lines().nth(1).unwrap();
+    assert!(first_text_line.contains("THE DIALOG WILL APPEAR"), "{text}");
+    assert!(text.contains("securetoken-admin") && text.contains("suppress-on-shared-macs"));
+    assert!(!text.contains('\x1b'), "no colour when stdout is not a terminal");
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    st().args(["check", "--from", "fixtures/lab-mac-ad-fv-off", "--color", "always"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\x1b["));
+}
+
+#[test]
+fn json_format_is_one_document() {
+    let out =
+        st().args(["check", "--from", "fixtures/staff-mac-ad-fv-on", "--format", "json"]).assert().success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["tool"]["name"], "st-preflight");
+    assert_eq!(v["verdict"], "will-appear");
+    assert_eq!(v["user"], serde_json::Value::Null);
+    assert_eq!(v["sources"].as_array().unwrap().len(), 13);
+}
+
+#[test]
+fn exit_code_flag_maps_each_verdict() {
+    for (fixture, code) in
+        [("not-bound", 0), ("lab-mac-ad-fv-off", 10), ("bypass-key-profile", 11), ("no-dsconfigad", 12)]
+    {
+        st().args(["check", "--exit-code", "--from", &format!("fixtures/{fixture}")]).assert().code(code);
+        // Without the flag a report is a success whatever the verdict.
+        st().args(["check", "--from", &format!("fixtures/{fixture}")]).assert().code(0);
+    }
+}
+
+#[test]
+fn user_flag_is_echoed_and_decides_new_account() {
+    let out = st()
+        .args(["check", "--from", "fixtures/bypassed-mobile-user", "--user", "jdoe", "--format", "json"])
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["user"], "jdoe");
+    assert_eq!(v["verdict"], "will-not-appear");
+    assert_eq!(v["deciding"], serde_json::json!(["new-account"]));
+}
+
+#[test]
+fn a_missing_bundle_is_exit_3_with_what_to_do() {
+    st().args(["check", "--from", "fixtures/no-such-bundle"])
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr(predicate::str::contains("no such directory").and(predicate::str::contains("collect")));
+}
+
+#[test]
+fn a_folder_that_is_not_a_bundle_is_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "hello").unwrap();
+    st().args(["check", "--from"])
+        .arg(dir.path())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("not a bundle"));
+}
+
+#[test]
+fn a_future_bundle_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bundle.json"), r#"{"format":"st-preflight-bundle","version":2}"#)
+        .unwrap();
+    st().args(["check", "--from"])
+        .arg(dir.path())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("upgrade"));
+    std::fs::write(dir.path().join("bundle.json"), r#"{"format":"something-else","version":1}"#).unwrap();
+    st().args(["check", "--from"])
+        .arg(dir.path())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("format"));
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    st().args(["check", "--format", "yaml", "--from", "x"]).assert().code(2);
+    st().args(["frobnicate"]).assert().code(2);
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    st().args(["check", "--help"]).assert().success().stdout(predicate::str::contains("12  unknown"));
+}
+
+#[test]
+fn rules_lists_every_condition_and_finding() {
+    let out = st().args(["rules", "--format", "json"]).assert().success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["conditions"].as_array().unwrap().len(), 8);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 9);
+    st().arg("rules").assert().success().stdout(predicate::str::contains("bootstrap-token"));
+}
