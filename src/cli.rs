@@ -17,8 +17,11 @@ With --exit-code, the verdict instead:
   11  suppressed
   12  unknown";
 
+/// Predicts macOS's SecureToken administrator dialog for directory mobile accounts.
+///
 /// Will macOS stop a directory user's first login with the "SecureToken
-/// administrator" dialog? st-preflight checks the conditions and says why.
+/// administrator" dialog? st-preflight checks the conditions (live on this
+/// Mac, or from a captured bundle) and says why, as a table or as JSON.
 #[derive(Debug, Parser)]
 #[command(name = "st-preflight", version, after_help = EXIT_CODES, max_term_width = 100)]
 pub struct Cli {
@@ -39,6 +42,24 @@ pub enum Command {
     /// Write a device-level configuration profile that suppresses the dialog
     /// (for shared Macs that will never use FileVault).
     Profile(ProfileArgs),
+    /// Print a shell completion script (e.g. `st-preflight completions zsh > _st-preflight`).
+    Completions(CompletionsArgs),
+    /// Print the man page in roff (e.g. `st-preflight man > st-preflight.1`).
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args)]
@@ -118,8 +139,8 @@ pub struct CheckArgs {
     pub user: Option<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
 
     /// Exit with the verdict's code (0, 10, 11, 12) instead of 0.
     #[arg(long)]
@@ -135,6 +156,17 @@ pub struct RulesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// A table for a technician.
+    Table,
+    /// The report as JSON (docs/report-json.md).
+    Json,
+    /// `<result>` + one-line JSON + `</result>`, for a Jamf extension
+    /// attribute; always a result and exit 0, even when the check fails.
+    Jamf,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

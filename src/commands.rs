@@ -5,11 +5,14 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use crate::cli::{CheckArgs, CollectArgs, ColorChoice, Format, LiveArgs, ProfileArgs, RulesArgs};
+use crate::cli::{
+    CheckArgs, CheckFormat, Cli, CollectArgs, ColorChoice, CompletionsArgs, Format, LiveArgs, ProfileArgs,
+    RulesArgs, Shell,
+};
 use crate::host::bundle::{self, Meta};
 use crate::host::{Captures, live, write};
 use crate::profile::{self, ProfileError, ProfileOptions};
-use crate::report::{self, Report};
+use crate::report::{self, ErrorKind, ErrorReport, Report};
 use crate::rules::{self, Question};
 use crate::{exit_code, probes};
 
@@ -25,21 +28,52 @@ pub struct Outcome {
 /// Why a command could not produce its output.
 #[derive(Debug)]
 pub struct Failure {
+    pub kind: ErrorKind,
     pub message: String,
     pub status: u8,
 }
 
 impl Failure {
-    fn bad_input(message: impl std::fmt::Display) -> Failure {
-        Failure { message: message.to_string(), status: exit_code::BAD_INPUT }
+    fn new(kind: ErrorKind, message: impl std::fmt::Display) -> Failure {
+        Failure { kind, message: message.to_string(), status: exit_code::BAD_INPUT }
     }
 }
 
 pub fn check(args: &CheckArgs) -> Result<Outcome, Failure> {
+    if args.format == CheckFormat::Jamf {
+        return Ok(check_for_extension_attribute(args));
+    }
+    run_check(args)
+}
+
+/// An extension attribute must always have a result: any failure, even a
+/// bug, becomes an `unknown` result with an `error` object, and exit 0.
+fn check_for_extension_attribute(args: &CheckArgs) -> Outcome {
+    let failure = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_check(args))) {
+        Ok(Ok(outcome)) => return outcome,
+        Ok(Err(failure)) => failure,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Failure::new(ErrorKind::Internal, format!("internal error (please report it): {what}"))
+        }
+    };
+    let document = ErrorReport::new(failure.kind, failure.message.clone(), args.user.clone());
+    Outcome {
+        stdout: report::json::jamf(&document),
+        stderr: vec![failure.message],
+        status: exit_code::REPORT,
+    }
+}
+
+fn run_check(args: &CheckArgs) -> Result<Outcome, Failure> {
     let mut notes = Vec::new();
     let (captures, meta) = match &args.from {
         Some(dir) => {
-            let bundle = bundle::load(dir).map_err(Failure::bad_input)?;
+            let bundle = bundle::load(dir).map_err(|e| Failure::new(ErrorKind::BadInput, e))?;
             (bundle.captures, bundle.meta)
         }
         None => {
@@ -55,8 +89,9 @@ pub fn check(args: &CheckArgs) -> Result<Outcome, Failure> {
     let evaluation = rules::evaluate(&probed.facts, &question);
     let report = Report::new(&probed, &evaluation, &question, meta.as_ref());
     let stdout = match args.format {
-        Format::Json => report::json::pretty(&report) + "\n",
-        Format::Table => report::table::render(&report, table_style(args.color)),
+        CheckFormat::Json => report::json::pretty(&report) + "\n",
+        CheckFormat::Jamf => report::json::jamf(&report),
+        CheckFormat::Table => report::table::render(&report, table_style(args.color)),
     };
     let status = if args.exit_code { exit_code::for_verdict(report.verdict) } else { exit_code::REPORT };
     Ok(Outcome { stdout, stderr: notes, status })
@@ -77,6 +112,27 @@ pub fn rules_catalog(args: &RulesArgs) -> Outcome {
     Outcome { stdout, ..Outcome::default() }
 }
 
+/// Completions from the same clap definitions as the parser itself.
+pub fn completions(args: &CompletionsArgs) -> Outcome {
+    use clap::CommandFactory;
+    let shell = match args.shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut bytes = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "st-preflight", &mut bytes);
+    Outcome { stdout: String::from_utf8_lossy(&bytes).into_owned(), ..Outcome::default() }
+}
+
+/// The man page, from the same clap definitions.
+pub fn man_page() -> Outcome {
+    use clap::CommandFactory;
+    let mut bytes = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut bytes).expect("rendering into memory cannot fail");
+    Outcome { stdout: String::from_utf8_lossy(&bytes).into_owned(), ..Outcome::default() }
+}
+
 pub fn profile(args: &ProfileArgs) -> Result<Outcome, Failure> {
     let opts =
         ProfileOptions { identifier: args.identifier.clone(), organization: args.organization.clone() };
@@ -87,7 +143,7 @@ pub fn profile(args: &ProfileArgs) -> Result<Outcome, Failure> {
             }
             _ => exit_code::BAD_INPUT,
         };
-        Failure { message: e.to_string(), status }
+        Failure { kind: ErrorKind::BadInput, message: e.to_string(), status }
     };
     let bytes = profile::bypass_dialog_profile(&opts).map_err(fail)?;
     match &args.output {
@@ -108,11 +164,14 @@ fn probe_live(args: &LiveArgs, notes: &mut Vec<String>) -> Result<(Captures, Met
         live::Options { system_root: args.system_root.clone(), timeout: args.timeout, ..Default::default() };
     if !opts.is_mac() {
         let sw_vers = opts.path("/usr/bin/sw_vers");
-        return Err(Failure::bad_input(format!(
-            "this is not a Mac ({} does not exist). Check a bundle captured on a Mac instead: \
+        return Err(Failure::new(
+            ErrorKind::NotAMac,
+            format!(
+                "this is not a Mac ({} does not exist). Check a bundle captured on a Mac instead: \
              run `st-preflight collect --out DIR` there, then `st-preflight check --from DIR` here.",
-            sw_vers.display()
-        )));
+                sw_vers.display()
+            ),
+        ));
     }
     // SAFETY: geteuid has no preconditions and cannot fail.
     if unsafe { libc::geteuid() } != 0 {
@@ -133,7 +192,7 @@ fn probe_live(args: &LiveArgs, notes: &mut Vec<String>) -> Result<(Captures, Met
 }
 
 fn save(dir: &Path, captures: &Captures, meta: &Meta) -> Result<String, Failure> {
-    let written = write::write(dir, captures, meta).map_err(Failure::bad_input)?;
+    let written = write::write(dir, captures, meta).map_err(|e| Failure::new(ErrorKind::CannotWrite, e))?;
     Ok(format!(
         "Bundle written to {} ({} files, {} bytes; it names this Mac's accounts, so it is readable by its owner only).\n\
          Check it anywhere with: st-preflight check --from {}",

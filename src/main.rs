@@ -15,6 +15,8 @@ fn main() -> ExitCode {
         Command::Collect(args) => commands::collect(args),
         Command::Rules(args) => Ok(commands::rules_catalog(args)),
         Command::Profile(args) => commands::profile(args),
+        Command::Completions(args) => Ok(commands::completions(args)),
+        Command::Man => Ok(commands::man_page()),
     };
     let outcome = match result {
         Ok(outcome) => outcome,

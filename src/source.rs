@@ -2,6 +2,7 @@
 //! exact argv or path the live prober uses. The ids are the bundle's file
 //! names, so they are part of the bundle format and never change.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// Where a source's bytes come from on a Mac.
@@ -16,7 +17,7 @@ pub enum Origin {
 }
 
 /// One source of evidence, named by its bundle id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceId {
     SwVers,

@@ -121,3 +121,76 @@ fn rules_lists_every_condition_and_finding() {
     assert_eq!(v["findings"].as_array().unwrap().len(), 9);
     st().arg("rules").assert().success().stdout(predicate::str::contains("bootstrap-token"));
 }
+
+#[test]
+fn jamf_format_is_exactly_one_result_element() {
+    let out =
+        st().args(["check", "--from", "fixtures/lab-mac-ad-fv-off", "--format", "jamf"]).assert().success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let json = stdout.strip_prefix("<result>").and_then(|s| s.strip_suffix("</result>")).expect("wrapped");
+    assert!(!json.contains('\n'), "one line");
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(v["verdict"], "will-appear");
+}
+
+#[test]
+fn jamf_format_always_has_a_result_even_when_the_input_is_unusable() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bundle.json"), "{not json").unwrap();
+    for from in [dir.path().to_path_buf(), std::path::PathBuf::from("fixtures/no-such-bundle")] {
+        let out = st().args(["check", "--format", "jamf", "--from"]).arg(&from).assert().code(0);
+        let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let json =
+            stdout.strip_prefix("<result>").and_then(|s| s.strip_suffix("</result>")).expect("wrapped");
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(v["verdict"], "unknown");
+        assert_eq!(v["error"]["kind"], "bad-input");
+        assert!(!v["error"]["message"].as_str().unwrap().is_empty());
+        assert!(!out.get_output().stderr.is_empty(), "the diagnostic goes to stderr");
+    }
+    // On a machine that is not a Mac, too.
+    let empty = tempfile::tempdir().unwrap();
+    let out = st().args(["check", "--format", "jamf", "--system-root"]).arg(empty.path()).assert().code(0);
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains(r#""kind":"not-a-mac""#));
+    // Usage errors stay usage errors.
+    st().args(["check", "--format", "jamf", "--timeout", "soon"]).assert().code(2);
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_same_definitions() {
+    for (shell, marker) in [
+        ("bash", "complete -F _st__preflight"),
+        ("zsh", "#compdef st-preflight"),
+        ("fish", "complete -c st-preflight"),
+    ] {
+        let out = st().args(["completions", shell]).assert().success();
+        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        assert!(text.contains(marker) && text.contains("collect") && text.contains("exit-code"), "{shell}");
+    }
+    let out = st().arg("man").assert().success();
+    let man = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(man.starts_with(".ie") && man.contains(".TH st-preflight 1") && man.contains("check"));
+}
+
+#[test]
+fn profile_writes_to_stdout_or_refuses_to_overwrite() {
+    let out = st().args(["profile", "--bypass-dialog"]).assert().success();
+    let first = out.get_output().stdout.clone();
+    assert!(String::from_utf8_lossy(&first).contains("cachedaccounts.askForSecureTokenAuthBypass"));
+    st().args(["profile", "--bypass-dialog"]).assert().success().stdout(first.clone());
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("suppress.mobileconfig");
+    std::fs::write(&file, "keep me").unwrap();
+    st().args(["profile", "--bypass-dialog", "--output"])
+        .arg(&file)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+    st().args(["profile", "--bypass-dialog", "--force", "--output"]).arg(&file).assert().success();
+    assert_eq!(std::fs::read(&file).unwrap(), first);
+    st().args(["profile", "--bypass-dialog", "--identifier", "bad id!"]).assert().code(2);
+    // The flag is required: there is only one profile, and it must be asked for by name.
+    st().arg("profile").assert().code(2);
+}

@@ -1,6 +1,7 @@
 //! `profiles status -type bootstraptoken`: whether the MDM server holds this
 //! Mac's bootstrap token (10.15+).
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{Exits, ParseError, Spec, utf8};
@@ -10,7 +11,7 @@ use crate::source::SourceId;
 pub const SPEC: Spec<BootstrapToken> =
     Spec { source: SourceId::BootstrapToken, exits: Exits::Zero, parse, when_absent: None };
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct BootstrapToken {
     pub supported: Option<bool>,
     pub escrowed: Option<bool>,

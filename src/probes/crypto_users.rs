@@ -6,6 +6,7 @@
 //! public parsers of it read. The text form, of which real samples exist,
 //! is accepted too.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{Exits, ParseError, Spec, plist_value, utf8};
@@ -15,7 +16,7 @@ use crate::source::SourceId;
 pub const SPEC: Spec<Vec<CryptoUser>> =
     Spec { source: SourceId::CryptoUsers, exits: Exits::Zero, parse, when_absent: None };
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CryptoUser {
     /// The account's GeneratedUID for a user; a fixed UUID for recovery keys.
     pub uuid: String,

@@ -1,5 +1,6 @@
 //! `diskutil info -plist /`: the boot volume's file system and FileVault.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{Exits, ParseError, Spec, plist_value, utf8};
@@ -9,7 +10,7 @@ use crate::source::SourceId;
 pub const SPEC: Spec<BootVolume> =
     Spec { source: SourceId::DiskutilInfo, exits: Exits::Zero, parse, when_absent: None };
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct BootVolume {
     /// `FilesystemType` as diskutil prints it: `apfs`, `hfs`, ...
     pub filesystem: String,

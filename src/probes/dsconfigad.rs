@@ -1,6 +1,7 @@
 //! `dsconfigad -show`: the Active Directory binding and whether mobile
 //! accounts are created at login. Unbound Macs print nothing.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{Exits, ParseError, Spec, utf8};
@@ -10,7 +11,7 @@ use crate::source::SourceId;
 pub const SPEC: Spec<AdBinding> =
     Spec { source: SourceId::Dsconfigad, exits: Exits::Zero, parse, when_absent: None };
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AdBinding {
     /// `Active Directory Domain`; `None` means not bound.
     pub domain: Option<String>,

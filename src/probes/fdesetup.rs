@@ -5,6 +5,7 @@
 //! line (`Deferred enablement appears to be active for user 'name'.`) has no
 //! captured sample; its wording is the one public scripts match on.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{Exits, ParseError, Spec, utf8};
@@ -14,7 +15,7 @@ use crate::source::SourceId;
 pub const SPEC: Spec<FileVaultStatus> =
     Spec { source: SourceId::FdesetupStatus, exits: Exits::Any, parse, when_absent: None };
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileVaultState {
     On,
@@ -40,7 +41,7 @@ impl FileVaultState {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct FileVaultStatus {
     pub state: FileVaultState,
     /// Percent completed of encryption or decryption.

@@ -2,6 +2,7 @@
 //! it runs on. Context for the report, and corroboration when a macOS source
 //! could not answer; never a replacement for one that did.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Exits, ParseError, Spec};
@@ -11,7 +12,7 @@ use crate::source::SourceId;
 pub const SPEC: Spec<HostInfo> =
     Spec { source: SourceId::Host, exits: Exits::Zero, parse, when_absent: None };
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct HostInfo {
     #[serde(default)]
     pub host_name: Option<String>,

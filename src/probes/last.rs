@@ -53,14 +53,23 @@ pub fn parse(out: &Output) -> Result<LoginHistory, ParseError> {
         if tty == "console" {
             let entry = history.console.entry(name.to_string()).or_default();
             if entry.count == 0 {
-                let mut date = line.split_whitespace().skip(2).take(4).collect::<Vec<_>>().join(" ");
-                date.truncate(40);
-                entry.latest = date;
+                let date = line.split_whitespace().skip(2).take(4).collect::<Vec<_>>().join(" ");
+                entry.latest = cut(date, 40);
             }
             entry.count += 1;
         }
     }
     Ok(history)
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary (a byte
+/// offset inside a UTF-8 sequence would panic `String::truncate`).
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let end = (0..=max).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        text.truncate(end);
+    }
+    text
 }
 
 #[cfg(test)]
@@ -87,6 +96,16 @@ wtmp begins Fri Jun  1 10:00 \n";
         let h = parse(&out(text)).unwrap();
         assert_eq!(h.console_logins("ladmin"), 2);
         assert_eq!(h.console["ladmin"].latest, "Tue Jun 5 08:01");
+    }
+
+    /// Fuzz crash (tests/regressions/last/): a date longer than 40 bytes with
+    /// a multi-byte character across byte 40 panicked `String::truncate`.
+    #[test]
+    fn long_non_ascii_date_is_cut_at_a_char_boundary() {
+        let line = format!("ladmin console {}é rest\n", "x".repeat(39));
+        let h = parse(&out(line.as_bytes())).unwrap();
+        assert_eq!(h.console["ladmin"].latest, "x".repeat(39));
+        assert_eq!(cut("ééé".into(), 3), "é");
     }
 
     #[test]

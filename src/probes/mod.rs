@@ -16,13 +16,14 @@ pub mod mcx;
 mod plist_value;
 pub mod sw_vers;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::host::{Capture, Host, Output};
 use crate::source::SourceId;
 
 /// How a source fared, as the report's `sources` list shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceStatus {
     Ok,

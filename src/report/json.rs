@@ -1,12 +1,18 @@
-//! The JSON rendering of the report.
+//! The JSON renderings of the report.
 
-use super::Report;
+use serde::Serialize;
 
-pub fn pretty(report: &Report) -> String {
-    serde_json::to_string_pretty(report).expect("the report always serialises")
+pub fn pretty(document: &impl Serialize) -> String {
+    serde_json::to_string_pretty(document).expect("the report always serialises")
 }
 
-/// One line, for MDM extension attributes.
-pub fn compact(report: &Report) -> String {
-    serde_json::to_string(report).expect("the report always serialises")
+/// One line, for scripts.
+pub fn compact(document: &impl Serialize) -> String {
+    serde_json::to_string(document).expect("the report always serialises")
+}
+
+/// A Jamf extension attribute's value: exactly `<result>`, the compact
+/// JSON, `</result>`, and nothing else.
+pub fn jamf(document: &impl Serialize) -> String {
+    format!("<result>{}</result>", compact(document))
 }

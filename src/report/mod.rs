@@ -7,9 +7,11 @@
 pub mod catalog;
 pub mod escape;
 pub mod json;
+pub mod schema;
 pub mod summary;
 pub mod table;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::host::bundle::Meta;
@@ -22,7 +24,7 @@ use crate::source::SourceId;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -44,7 +46,7 @@ pub struct Report {
     pub bundle: Option<BundleInfo>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
@@ -56,7 +58,7 @@ impl Tool {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ConditionReport {
     pub id: ConditionId,
     pub role: Role,
@@ -67,7 +69,7 @@ pub struct ConditionReport {
     pub evidence: Option<SourceId>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct FindingReport {
     pub id: FindingId,
     pub severity: Severity,
@@ -76,14 +78,14 @@ pub struct FindingReport {
     pub remedy: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct SourceLine {
     pub id: SourceId,
     pub status: SourceStatus,
     pub detail: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct BundleInfo {
     pub captured_at: Option<String>,
     pub tool_version: Option<String>,
@@ -91,7 +93,7 @@ pub struct BundleInfo {
 
 /// The parsed facts; a group is null when its source could not answer
 /// (the `sources` list says why).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct FactsReport {
     pub macos: Option<sw_vers::OsVersion>,
     pub boot_volume: Option<diskutil::BootVolume>,
@@ -108,7 +110,7 @@ pub struct FactsReport {
     pub host: Option<host_info::HostInfo>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct BypassKeyFacts {
     /// The key's value in the managed file (null: not set, or file unreadable).
     pub managed: Option<bool>,
@@ -116,6 +118,63 @@ pub struct BypassKeyFacts {
     pub local: Option<bool>,
     /// The file whose setting is in effect: `mcx-managed`, `mcx-local`, or null.
     pub found_in: Option<SourceId>,
+}
+
+/// What `--format jamf` reports when no report could be made, so that an
+/// extension attribute always has a result.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ErrorReport {
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// Always `unknown`.
+    pub verdict: Verdict,
+    /// Always `low`.
+    pub confidence: Confidence,
+    pub summary: String,
+    pub user: Option<String>,
+    pub error: ReportError,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ReportError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// The bundle cannot be used (no such folder, not a bundle, refused version).
+    BadInput,
+    /// Live probing on a machine that is not a Mac.
+    NotAMac,
+    /// `--save-bundle` could not write its folder.
+    CannotWrite,
+    /// A bug in st-preflight.
+    Internal,
+}
+
+impl ErrorReport {
+    pub fn new(kind: ErrorKind, message: String, user: Option<String>) -> ErrorReport {
+        ErrorReport {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::this(),
+            verdict: Verdict::Unknown,
+            confidence: Confidence::Low,
+            summary: format!("No report: {message}"),
+            user,
+            error: ReportError { kind, message },
+        }
+    }
+}
+
+/// Either document `check` can print; the JSON Schema describes both.
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum Document {
+    Report(Report),
+    Error(ErrorReport),
 }
 
 impl Report {

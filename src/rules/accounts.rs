@@ -3,12 +3,13 @@
 
 use std::collections::HashSet;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::probes::Facts;
 use crate::source::SourceId;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Account {
     pub name: String,
     pub uid: Option<i64>,

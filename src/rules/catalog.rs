@@ -2,17 +2,18 @@
 //! ids are part of the JSON report and are documented in `docs/rules.md`;
 //! `st-preflight rules` prints this catalog.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// Whether a condition must hold for the dialog, or stops it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     Requires,
     Prevents,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConditionId {
     MacosVersion,
@@ -170,7 +171,7 @@ pub static CONDITIONS: [ConditionInfo; 8] = [
     },
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingId {
     BypassedMobileAccounts,

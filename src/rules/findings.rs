@@ -1,6 +1,7 @@
 //! Findings: what the verdict means for this Mac and what to do about it.
 //! FileVault does not decide the verdict, but it decides how bad it is.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::catalog::{ConditionId, FindingId};
@@ -11,7 +12,7 @@ use crate::probes::Facts;
 use crate::probes::fdesetup::FileVaultState;
 use crate::source::SourceId;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Info,

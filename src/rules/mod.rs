@@ -10,6 +10,7 @@ pub mod findings;
 pub mod tri;
 pub mod verdict;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::probes::Facts;
@@ -22,7 +23,7 @@ use tri::Tri;
 pub use verdict::Verdict;
 
 /// How far a conclusion can be trusted; ordered so that `min` is the weakest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Confidence {
     Low,
@@ -64,7 +65,7 @@ pub struct Question {
 /// FileVault as the findings judge it: fdesetup first (it knows about
 /// encryption in progress and pending enablement), diskutil's flag when
 /// fdesetup did not answer.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct FileVault {
     /// The disk is encrypted, or will be: a token-less account cannot unlock it.
     pub on: Tri,

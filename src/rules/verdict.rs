@@ -1,13 +1,14 @@
 //! The verdict, in Kleene logic over the conditions: R = AND of the
 //! requires, B = bootstrap-token, K = bypass-key.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::catalog::{ConditionId, Role};
 use super::tri;
 use super::{Condition, Confidence};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     WillAppear,
