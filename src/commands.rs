@@ -93,7 +93,9 @@ fn run_check(args: &CheckArgs) -> Result<Outcome, Failure> {
         CheckFormat::Jamf => report::json::jamf(&report),
         CheckFormat::Table => report::table::render(&report, table_style(args.color)),
     };
-    let status = if args.exit_code { exit_code::for_verdict(report.verdict) } else { exit_code::REPORT };
+    // An extension attribute's exit status is not its result: jamf always exits 0.
+    let by_verdict = args.exit_code && args.format != CheckFormat::Jamf;
+    let status = if by_verdict { exit_code::for_verdict(report.verdict) } else { exit_code::REPORT };
     Ok(Outcome { stdout, stderr: notes, status })
 }
 

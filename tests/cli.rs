@@ -118,7 +118,7 @@ fn rules_lists_every_condition_and_finding() {
     let out = st().args(["rules", "--format", "json"]).assert().success();
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v["conditions"].as_array().unwrap().len(), 8);
-    assert_eq!(v["findings"].as_array().unwrap().len(), 9);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 10);
     st().arg("rules").assert().success().stdout(predicate::str::contains("bootstrap-token"));
 }
 

@@ -99,7 +99,8 @@ pub fn parse_admin_group(out: &Output) -> Result<Vec<String>, ParseError> {
     }
     if out.exit != 0 {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(ParseError::ToolError(format!("exited with status {}: {}", out.exit, stderr.trim())));
+        let why = if stderr.trim().is_empty() { String::new() } else { format!(": {}", stderr.trim()) };
+        return Err(ParseError::ToolError(format!("exited with status {}{why}", out.exit)));
     }
     let trimmed = out.stdout.trim_ascii_start();
     if trimmed.starts_with(b"<") || trimmed.starts_with(b"bplist") {

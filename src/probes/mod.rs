@@ -174,6 +174,11 @@ fn judge<T>(spec: &Spec<T>, out: &Output) -> Judged<T> {
     match parsed {
         Ok(value) => (Ok(value), SourceStatus::Ok, String::new()),
         Err(ParseError::ToolError(msg)) => unknown(SourceStatus::Failed, msg),
+        // Output this command does not print when it answers, with a failing
+        // status: the command failed, and its stderr says why.
+        Err(ParseError::Unparseable { .. }) if out.exit != 0 => {
+            unknown(SourceStatus::Failed, failure_detail(out))
+        }
         Err(ParseError::Unparseable { line, reason }) => {
             let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
             unknown(SourceStatus::Unparseable, format!("{at}{reason}"))

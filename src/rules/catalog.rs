@@ -183,6 +183,7 @@ pub enum FindingId {
     SecuretokenMarkerMismatch,
     NoBootstrapToken,
     FilevaultBusy,
+    SuppressedOnFilevault,
 }
 
 pub struct FindingInfo {
@@ -202,7 +203,7 @@ impl FindingId {
     }
 }
 
-pub static FINDINGS: [FindingInfo; 9] = [
+pub static FINDINGS: [FindingInfo; 10] = [
     FindingInfo {
         id: FindingId::BypassedMobileAccounts,
         id_str: "bypassed-mobile-accounts",
@@ -256,6 +257,12 @@ pub static FINDINGS: [FindingInfo; 9] = [
         id_str: "filevault-busy",
         meaning: "FileVault encryption or decryption is in progress, or enablement is pending or deferred.",
         severity: "info",
+    },
+    FindingInfo {
+        id: FindingId::SuppressedOnFilevault,
+        id_str: "suppressed-on-filevault",
+        meaning: "The bypass key suppresses the dialog on a Mac with FileVault on: every new mobile account is created without a SecureToken and cannot unlock the disk at startup.",
+        severity: "critical",
     },
 ];
 

@@ -14,6 +14,8 @@ use crate::source::SourceId;
 pub const DIALOG_SINCE: Version = Version::new(10, 13, 4);
 /// The bypass key is honoured from this release.
 pub const BYPASS_KEY_SINCE: Version = Version::new(10, 13, 5);
+/// The first release without a first-hand report of the dialog.
+const BIG_SUR: Version = Version::new(11, 0, 0);
 /// The bootstrap token exists from this release.
 pub const BOOTSTRAP_SINCE: Version = Version::new(10, 15, 0);
 
@@ -85,7 +87,15 @@ fn macos_version(facts: &Facts, os: Option<Os>) -> Condition {
         ));
         sources.push(SourceId::Host);
     }
-    let mut c = condition(id, Some(met), os.confidence, detail, &sources);
+    // No first-hand report of the dialog after 2021 was found; that it still
+    // appears on 11+ is what the unchanged payload and logic imply.
+    let confidence =
+        if met && os.version >= BIG_SUR { os.confidence.min(Confidence::Medium) } else { os.confidence };
+    if met && os.version >= BIG_SUR {
+        detail
+            .push_str(" (for 11 and later, by the unchanged MobileAccounts payload, not by a recent report)");
+    }
+    let mut c = condition(id, Some(met), confidence, detail, &sources);
     c.evidence = Some(if os.from_host { SourceId::Host } else { SourceId::SwVers });
     c
 }
@@ -178,9 +188,16 @@ fn mobile_accounts(facts: &Facts) -> Condition {
         Some(false) => parts.push("no managed CreateAtLogin".to_string()),
         None => parts.push(facts.mcx_managed.why_unknown().unwrap_or_default()),
     }
+    let ldap_bound = facts.ldap_servers.known().is_some_and(|l| !l.is_empty());
     let (confidence, evidence) = match (ad_mobile, mcx) {
         (Some(true), _) => (Confidence::High, Some(SourceId::Dsconfigad)),
         (_, Some(true)) => (Confidence::Medium, Some(SourceId::McxManaged)),
+        // An LDAP directory can also deliver CreateAtLogin as directory MCX,
+        // which no source here can see.
+        (Some(false), Some(false)) if ldap_bound => {
+            parts.push("directory-delivered MCX, if the LDAP server sends any, is not visible here".into());
+            (Confidence::Medium, None)
+        }
         (Some(false), Some(false)) => (Confidence::High, None),
         _ => (Confidence::Low, None),
     };
@@ -326,9 +343,10 @@ pub fn bypass_setting(facts: &Facts) -> Result<Option<SourceId>, String> {
     match (managed, local) {
         (Some(Some(true)), _) => Ok(Some(SourceId::McxManaged)),
         (Some(Some(false)), _) => Ok(None),
-        (_, Some(Some(true))) => Ok(Some(SourceId::McxLocal)),
-        (Some(None), Some(_)) => Ok(None),
+        // The managed file could say false and win; unreadable, it cannot be ruled out.
         (None, _) => Err(facts.mcx_managed.why_unknown().unwrap_or_default()),
+        (Some(None), Some(Some(true))) => Ok(Some(SourceId::McxLocal)),
+        (Some(None), Some(_)) => Ok(None),
         (Some(None), None) => Err(facts.mcx_local.why_unknown().unwrap_or_default()),
     }
 }
@@ -343,7 +361,12 @@ fn bypass_key(facts: &Facts, os: Option<Os>) -> Condition {
         }
     };
     let Some(found_in) = setting else {
-        let detail = "cachedaccounts.askForSecureTokenAuthBypass is not set in com.apple.MCX".to_string();
+        let explicitly_false = facts.mcx_managed.known().and_then(|m| m.bypass) == Some(false);
+        let detail = if explicitly_false {
+            "a configuration profile sets cachedaccounts.askForSecureTokenAuthBypass to false".to_string()
+        } else {
+            "cachedaccounts.askForSecureTokenAuthBypass is not set in com.apple.MCX".to_string()
+        };
         return condition(id, Some(false), Confidence::High, detail, &sources);
     };
     let (place, key_confidence) = match found_in {

@@ -89,6 +89,18 @@ pub fn findings(facts: &Facts, eval: &Evaluation, question: &Question) -> Vec<Fi
         }
     }
 
+    if eval.verdict == Verdict::Suppressed && fv_on == Some(true) {
+        out.push(Finding {
+            id: FindingId::SuppressedOnFilevault,
+            severity: Severity::Critical,
+            message: "The bypass key suppresses the dialog, and FileVault is on: every new mobile account is created without a SecureToken, and cannot unlock this Mac at startup.".into(),
+            accounts: vec![],
+            remedy: format!(
+                "Remove the bypass-key profile from FileVault Macs (scope it to Macs that never use FileVault). Give mobile accounts their token instead: escrow a bootstrap token (10.15+), or {GRANT_TOKEN}."
+            ),
+        });
+    }
+
     if let Ok(Some(place)) = bypass_setting(facts) {
         if place == SourceId::McxLocal {
             out.push(Finding {
@@ -145,14 +157,14 @@ pub fn findings(facts: &Facts, eval: &Evaluation, question: &Question) -> Vec<Fi
             }
             FileVaultState::Pending => "FileVault will be enabled after the next restart".into(),
             _ => match &status.deferred_user {
-                Some(user) => format!("FileVault enablement is deferred until {user} next logs out"),
+                Some(user) => format!("FileVault enablement is deferred until {user} next logs in or out"),
                 None => "FileVault enablement is deferred".into(),
             },
         };
         out.push(Finding {
             id: FindingId::FilevaultBusy,
             severity: Severity::Info,
-            message: format!("{what}; treated as on, since the disk is or will be encrypted."),
+            message: format!("{what}; counted as on, since the disk is still, or will soon be, encrypted."),
             accounts: status.deferred_user.iter().cloned().collect(),
             remedy: "Let it finish, then check again for a settled answer.".into(),
         });
@@ -167,6 +179,10 @@ fn percent(p: Option<f64>) -> String {
 }
 
 fn bypassed_mobile_accounts(facts: &Facts, eval: &Evaluation, question: &Question) -> Option<Finding> {
+    // Off APFS there are no SecureTokens to lack.
+    if eval.condition(ConditionId::Apfs).met == Some(false) {
+        return None;
+    }
     let accounts = eval.accounts.as_ref()?;
     let by_crypto = facts.crypto_users.known().is_some();
     let mut names: Vec<String> = accounts
@@ -183,6 +199,7 @@ fn bypassed_mobile_accounts(facts: &Facts, eval: &Evaluation, question: &Questio
         let name = names.remove(i);
         names.insert(0, name);
     }
+    let one = names.len() == 1;
     let who = match (asked, names.len()) {
         (Some(_), 1) => format!("{}'s mobile account holds", names[0]),
         (Some(_), n) => format!("{}'s mobile account, and {} other(s), hold", names[0], n - 1),
@@ -197,22 +214,25 @@ fn bypassed_mobile_accounts(facts: &Facts, eval: &Evaluation, question: &Questio
             facts.crypto_users.why_unknown().unwrap_or_default()
         )
     };
+    let (they, them) = if one { ("it", "it") } else { ("they", "them") };
     let (severity, consequence) = match eval.filevault.on {
-        Some(true) => (Severity::Critical, "FileVault is on: they cannot unlock this Mac at startup"),
+        Some(true) => {
+            (Severity::Critical, format!("FileVault is on, so {they} cannot unlock this Mac at startup"))
+        }
         Some(false) => (
             Severity::Warning,
-            "they cannot turn FileVault on, and could not unlock the disk if it were turned on",
+            format!("FileVault is off, and {they} can neither turn it on nor unlock the disk once it is on"),
         ),
         None => (
             Severity::Warning,
-            "they cannot unlock FileVault at startup if it is on (FileVault state unknown)",
+            format!("If FileVault is on, {they} cannot unlock the disk at startup (FileVault state unknown)"),
         ),
     };
     Some(Finding {
         id: FindingId::BypassedMobileAccounts,
         severity,
         message: format!(
-            "{who} no SecureToken{evidence}: {consequence}. The dialog will not come back for them."
+            "{who} no SecureToken{evidence}. {consequence}. The dialog will not come back for {them}."
         ),
         accounts: names,
         remedy: format!(

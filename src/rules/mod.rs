@@ -65,11 +65,15 @@ pub struct Question {
 /// FileVault as the findings judge it: fdesetup first (it knows about
 /// encryption in progress and pending enablement), diskutil's flag when
 /// fdesetup did not answer.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct FileVault {
     /// The disk is encrypted, or will be: a token-less account cannot unlock it.
     pub on: Tri,
     pub state: Option<FileVaultState>,
+    /// Percent completed of encryption or decryption, when fdesetup printed it.
+    pub percent: Option<f64>,
+    /// The user a deferred enablement waits for.
+    pub deferred_user: Option<String>,
     pub source: Option<SourceId>,
     /// Where the sources disagree, which one was believed and why.
     pub note: Option<String>,
@@ -125,17 +129,19 @@ fn filevault(facts: &Facts) -> FileVault {
             FileVault {
                 on: Some(on),
                 state: Some(status.state),
+                percent: status.percent,
+                deferred_user: status.deferred_user.clone(),
                 source: Some(SourceId::FdesetupStatus),
                 note,
             }
         }
         (None, Some(disk)) => FileVault {
             on: Some(disk),
-            state: None,
             source: Some(SourceId::DiskutilInfo),
             note: Some("fdesetup did not answer; judged by diskutil's FileVault flag".into()),
+            ..FileVault::default()
         },
-        (None, None) => FileVault { on: None, state: None, source: None, note: None },
+        (None, None) => FileVault::default(),
     }
 }
 

@@ -1,0 +1,90 @@
+//! Live-check wall time against its sources: builds a fake Mac (through
+//! `--system-root`) whose every command sleeps the same time, runs the
+//! release binary's live check several times, and prints its wall time next
+//! to the slowest source and the sum of all sources (from the durations the
+//! check records in the bundle it saves). The target: within 1.3 times the
+//! slowest source, i.e. the sources run in parallel.
+//!
+//! Run: `cargo bench --bench live` (optionally `-- 500` for a 500 ms sleep).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// (binary under the root, arguments) of every command source.
+const COMMANDS: [(&str, &str); 10] = [
+    ("usr/bin/sw_vers", ""),
+    ("usr/sbin/diskutil", "info -plist /"),
+    ("usr/sbin/diskutil", "apfs listCryptoUsers -plist /"),
+    ("usr/bin/fdesetup", "status"),
+    ("usr/sbin/dsconfigad", "-show"),
+    ("usr/bin/dscl", "localhost -list /LDAPv3"),
+    (
+        "usr/bin/dscl",
+        "-plist . -readall /Users RecordName UniqueID GeneratedUID AuthenticationAuthority OriginalNodeName NFSHomeDirectory RealName",
+    ),
+    ("usr/bin/dscl", "-plist . -read /Groups/admin GroupMembership"),
+    ("usr/bin/last", ""),
+    ("usr/bin/profiles", "status -type bootstraptoken"),
+];
+
+fn main() {
+    let sleep_ms: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(200);
+    let runs = 5;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let root = dir.path().join("root");
+    build_root(&root, sleep_ms);
+
+    let mut walls = Vec::new();
+    let (mut slowest, mut sum) = (0u64, 0u64);
+    for run in 0..runs {
+        let bundle = dir.path().join(format!("bundle-{run}"));
+        let start = Instant::now();
+        let status = Command::new(env!("CARGO_BIN_EXE_st-preflight"))
+            .args(["check", "--format", "json", "--system-root"])
+            .arg(&root)
+            .arg("--save-bundle")
+            .arg(&bundle)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("st-preflight runs");
+        walls.push(start.elapsed());
+        assert!(status.success());
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(bundle.join("bundle.json")).unwrap()).unwrap();
+        let durations: Vec<u64> = meta["sources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|s| s["argv"].is_array())
+            .filter_map(|s| s["duration_ms"].as_u64())
+            .collect();
+        slowest = slowest.max(*durations.iter().max().unwrap());
+        sum = sum.max(durations.iter().sum());
+    }
+    walls.sort();
+    let median = walls[walls.len() / 2];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!("live check, {} command sources each sleeping {sleep_ms} ms, {runs} runs", COMMANDS.len());
+    println!("  wall time     min {:7.1} ms   median {:7.1} ms", ms(walls[0]), ms(median));
+    println!("  slowest source    {slowest:7} ms");
+    println!("  sum of sources    {sum:7} ms");
+    println!("  median / slowest  {:7.2}   (target: at most 1.30)", ms(median) / slowest as f64);
+}
+
+fn build_root(root: &Path, sleep_ms: u64) {
+    let mut scripts: std::collections::BTreeMap<&str, String> = Default::default();
+    for (binary, args) in COMMANDS {
+        let arm = format!("  \"{args}\") exec /bin/sleep {:.3} ;;\n", sleep_ms as f64 / 1000.0);
+        scripts.entry(binary).or_insert_with(|| "#!/bin/sh\ncase \"$*\" in\n".into()).push_str(&arm);
+    }
+    for (binary, mut body) in scripts {
+        body.push_str("esac\n");
+        let path = root.join(binary);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, body).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
