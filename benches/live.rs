@@ -7,6 +7,8 @@
 //!
 //! Run: `cargo bench --bench live` (optionally `-- 500` for a 500 ms sleep).
 
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // A bench prints and runs the binary.
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;

@@ -1,6 +1,9 @@
 //! The binary: parse the command line, run one command, print what it
 //! produced, exit with its status. Everything else lives in the library.
 
+// The one place that prints.
+#![allow(clippy::disallowed_macros)]
+
 use std::io::Write;
 use std::process::ExitCode;
 

@@ -45,10 +45,14 @@ pub fn write_large_bundle(fixture: &Path, dir: &Path, users: usize, last_lines: 
     ));
     // The fixture's own admin, so the verdict stays will-appear.
     xml.push_str("\t<dict>\n");
-    attr(&mut xml, "AuthenticationAuthority", &[
-        ";ShadowHash;HASHLIST:&lt;SALTED-SHA512-PBKDF2,SRP-RFC5054-4096-SHA512-PBKDF2&gt;",
-        ";SecureToken;",
-    ]);
+    attr(
+        &mut xml,
+        "AuthenticationAuthority",
+        &[
+            ";ShadowHash;HASHLIST:&lt;SALTED-SHA512-PBKDF2,SRP-RFC5054-4096-SHA512-PBKDF2&gt;",
+            ";SecureToken;",
+        ],
+    );
     attr(&mut xml, "GeneratedUID", &["5C3B8A2E-7F41-4D09-9B6A-1E2D3C4B5A69"]);
     attr(&mut xml, "NFSHomeDirectory", &["/Users/ladmin"]);
     attr(&mut xml, "RealName", &["Local Admin"]);
@@ -63,10 +67,14 @@ pub fn write_large_bundle(fixture: &Path, dir: &Path, users: usize, last_lines: 
         let real = format!("Generated User {i}");
         xml.push_str("\t<dict>\n");
         if i % 10 == 0 {
-            attr(&mut xml, "AuthenticationAuthority", &[
-                ";ShadowHash;HASHLIST:&lt;SALTED-SHA512-PBKDF2,SRP-RFC5054-4096-SHA512-PBKDF2&gt;",
-                ";SecureToken;",
-            ]);
+            attr(
+                &mut xml,
+                "AuthenticationAuthority",
+                &[
+                    ";ShadowHash;HASHLIST:&lt;SALTED-SHA512-PBKDF2,SRP-RFC5054-4096-SHA512-PBKDF2&gt;",
+                    ";SecureToken;",
+                ],
+            );
         } else {
             let cached = format!(";LocalCachedUser;/Active Directory/MYDOMAIN/mydomain.local:{name}:{guid}");
             let kerberos = format!(";Kerberosv5;;{name}@MYDOMAIN.LOCAL;MYDOMAIN.LOCAL;");

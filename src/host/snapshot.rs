@@ -36,6 +36,7 @@ mod tests {
     /// Prints what this machine reports; fails only if the snapshot does not
     /// round-trip through the `host` probe.
     #[test]
+    #[allow(clippy::disallowed_macros)] // Shows what this machine reports, in the test log.
     fn snapshot_of_this_machine() {
         let info = super::take();
         println!("{info:?}");
