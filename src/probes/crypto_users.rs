@@ -35,8 +35,7 @@ impl CryptoUser {
 }
 
 pub fn parse(out: &Output) -> Result<Vec<CryptoUser>, ParseError> {
-    let trimmed = out.stdout.trim_ascii_start();
-    if trimmed.starts_with(b"<") || trimmed.starts_with(b"bplist") {
+    if plist_value::looks_like_plist(&out.stdout) {
         parse_plist(&out.stdout)
     } else {
         parse_text(&out.stdout)
@@ -44,13 +43,7 @@ pub fn parse(out: &Output) -> Result<Vec<CryptoUser>, ParseError> {
 }
 
 fn parse_plist(bytes: &[u8]) -> Result<Vec<CryptoUser>, ParseError> {
-    let value = plist_value::parse(bytes)?;
-    let dict = value.as_dictionary().ok_or_else(|| ParseError::whole("expected a dictionary"))?;
-    if dict.get("Error").and_then(plist_value::as_bool) == Some(true) {
-        let msg =
-            dict.get("ErrorMessage").and_then(|v| v.as_string()).unwrap_or("diskutil reported an error");
-        return Err(ParseError::ToolError(format!("diskutil: {msg}")));
-    }
+    let dict = super::diskutil::answer(bytes)?;
     let users =
         dict.get("Users").and_then(|v| v.as_array()).ok_or_else(|| ParseError::whole("no Users array"))?;
     users

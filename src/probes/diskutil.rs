@@ -27,22 +27,30 @@ impl BootVolume {
 /// Reads the plist form (what the live prober runs). The text form of
 /// `diskutil info /` is accepted too, since technicians paste it by hand.
 pub fn parse(out: &Output) -> Result<BootVolume, ParseError> {
-    let trimmed = out.stdout.trim_ascii_start();
-    if trimmed.starts_with(b"<?xml") || trimmed.starts_with(b"<plist") || trimmed.starts_with(b"bplist") {
+    if plist_value::looks_like_plist(&out.stdout) {
         parse_plist(&out.stdout)
     } else {
         parse_text(&out.stdout)
     }
 }
 
-fn parse_plist(bytes: &[u8]) -> Result<BootVolume, ParseError> {
+/// A diskutil `-plist` answer, or the command's own error plist
+/// (`Error` true, `ErrorMessage`) as the tool's failure.
+pub(crate) fn answer(bytes: &[u8]) -> Result<plist::Dictionary, ParseError> {
     let value = plist_value::parse(bytes)?;
-    let dict = value.as_dictionary().ok_or_else(|| ParseError::whole("expected a dictionary"))?;
+    let plist::Value::Dictionary(dict) = value else {
+        return Err(ParseError::whole("expected a dictionary"));
+    };
     if dict.get("Error").and_then(plist_value::as_bool) == Some(true) {
         let msg =
             dict.get("ErrorMessage").and_then(|v| v.as_string()).unwrap_or("diskutil reported an error");
         return Err(ParseError::ToolError(format!("diskutil: {msg}")));
     }
+    Ok(dict)
+}
+
+fn parse_plist(bytes: &[u8]) -> Result<BootVolume, ParseError> {
+    let dict = answer(bytes)?;
     let filesystem = dict
         .get("FilesystemType")
         .and_then(|v| v.as_string())

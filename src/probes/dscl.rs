@@ -102,8 +102,7 @@ pub fn parse_admin_group(out: &Output) -> Result<Vec<String>, ParseError> {
         let why = if stderr.trim().is_empty() { String::new() } else { format!(": {}", stderr.trim()) };
         return Err(ParseError::ToolError(format!("exited with status {}{why}", out.exit)));
     }
-    let trimmed = out.stdout.trim_ascii_start();
-    if trimmed.starts_with(b"<") || trimmed.starts_with(b"bplist") {
+    if plist_value::looks_like_plist(&out.stdout) {
         let value = plist_value::parse(&out.stdout)?;
         let dict = value.as_dictionary().ok_or_else(|| ParseError::whole("expected a dictionary"))?;
         return Ok(plist_value::strings(dict, &format!("{STD}GroupMembership")));

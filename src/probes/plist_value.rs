@@ -185,6 +185,12 @@ impl<'de> Visitor<'de> for Node<'_> {
     }
 }
 
+/// Whether bytes are a plist (XML or binary) rather than a command's text form.
+pub fn looks_like_plist(bytes: &[u8]) -> bool {
+    let start = bytes.trim_ascii_start();
+    start.starts_with(b"<") || start.starts_with(b"bplist")
+}
+
 /// Counts `<dict>`/`<array>` nesting without parsing; self-closing forms
 /// (`<dict/>`) do not nest.
 fn check_xml_depth(bytes: &[u8]) -> Result<(), ParseError> {
