@@ -192,20 +192,34 @@ fn supervise(mut child: Child, opts: &Options) -> Capture {
         let wait = deadline.saturating_duration_since(now).min(Duration::from_millis(20));
         poll_and_read(&mut pipes, wait);
     }
-    let status = child.wait();
+    let status = reap(&mut child);
     let [stdout, stderr] = pipes;
     let output = Output {
         truncated: stdout.overflowed || stderr.overflowed,
         stdout: stdout.data,
         stderr: stderr.data,
         exit: match status {
-            Ok(s) => s
+            Some(s) => s
                 .code()
                 .unwrap_or_else(|| 128 + std::os::unix::process::ExitStatusExt::signal(&s).unwrap_or(0)),
-            Err(_) => -1,
+            None => -1,
         },
     };
     if timed_out { Capture::TimedOut(output) } else { Capture::Done(output) }
+}
+
+/// Waits for a child that has exited or been killed, but not forever: a
+/// process stuck in the kernel (a hung network mount) ignores even SIGKILL
+/// until it returns, and st-preflight must not wait with it.
+fn reap(child: &mut Child) -> Option<std::process::ExitStatus> {
+    let give_up = Instant::now() + Duration::from_secs(2);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if Instant::now() < give_up => std::thread::sleep(Duration::from_millis(5)),
+            _ => return None,
+        }
+    }
 }
 
 trait ReadFd: Read + AsRawFd + Send {}
