@@ -89,7 +89,11 @@ fn the_schema_rejects_what_the_report_never_says() {
     let mut bad_status = good.clone();
     bad_status["sources"][0]["status"] = "fine".into();
     assert!(!validator.is_valid(&bad_status));
-    let mut no_conditions = good;
+    let mut no_conditions = good.clone();
     no_conditions.as_object_mut().unwrap().remove("conditions");
     assert!(!validator.is_valid(&no_conditions));
+    // A null-able key is still always written.
+    let mut no_user = good;
+    no_user.as_object_mut().unwrap().remove("user");
+    assert!(!validator.is_valid(&no_user));
 }

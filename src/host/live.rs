@@ -162,8 +162,8 @@ fn supervise(mut child: Child, opts: &Options) -> Capture {
     let pid = child.id() as libc::pid_t;
     let deadline = Instant::now() + opts.timeout;
     let mut pipes = [
-        Pipe::new(child.stdout.take().map(|p| Box::new(p) as Box<dyn ReadFd>), opts.output_cap),
-        Pipe::new(child.stderr.take().map(|p| Box::new(p) as Box<dyn ReadFd>), STDERR_CAP),
+        Pipe::new(child.stdout.take().map(|p| Box::new(p) as Box<dyn ReadFd>), opts.output_cap, AtCap::Stop),
+        Pipe::new(child.stderr.take().map(|p| Box::new(p) as Box<dyn ReadFd>), STDERR_CAP, AtCap::Discard),
     ];
     let mut exited_at: Option<Instant> = None;
     let mut timed_out = false;
@@ -195,7 +195,7 @@ fn supervise(mut child: Child, opts: &Options) -> Capture {
     let status = reap(&mut child);
     let [stdout, stderr] = pipes;
     let output = Output {
-        truncated: stdout.overflowed || stderr.overflowed,
+        truncated: stdout.overflowed,
         stdout: stdout.data,
         stderr: stderr.data,
         exit: match status {
@@ -225,19 +225,30 @@ fn reap(child: &mut Child) -> Option<std::process::ExitStatus> {
 trait ReadFd: Read + AsRawFd + Send {}
 impl<T: Read + AsRawFd + Send> ReadFd for T {}
 
+/// What to do with output past the cap.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AtCap {
+    /// Stop reading: the command is stopped (stdout, whose cap bounds memory).
+    Stop,
+    /// Keep draining and drop it, so the command is not blocked or killed
+    /// for what it says on stderr.
+    Discard,
+}
+
 struct Pipe {
     reader: Option<Box<dyn ReadFd>>,
     data: Vec<u8>,
     cap: usize,
+    at_cap: AtCap,
     overflowed: bool,
 }
 
 impl Pipe {
-    fn new(reader: Option<Box<dyn ReadFd>>, cap: usize) -> Pipe {
+    fn new(reader: Option<Box<dyn ReadFd>>, cap: usize, at_cap: AtCap) -> Pipe {
         if let Some(r) = &reader {
             set_nonblocking(r.as_raw_fd());
         }
-        Pipe { reader, data: Vec::new(), cap, overflowed: false }
+        Pipe { reader, data: Vec::new(), cap, at_cap, overflowed: false }
     }
 
     fn is_open(&self) -> bool {
@@ -259,8 +270,10 @@ impl Pipe {
                     self.data.extend_from_slice(&buf[..n.min(room)]);
                     if n > room {
                         self.overflowed = true;
-                        self.reader = None;
-                        return;
+                        if self.at_cap == AtCap::Stop {
+                            self.reader = None;
+                            return;
+                        }
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -21,7 +21,7 @@ pub struct Output {
     pub stderr: Vec<u8>,
     /// The exit status; 0 for a file source.
     pub exit: i32,
-    /// The output was cut at the capture limit and the command stopped.
+    /// Stdout was cut at the capture limit and the command stopped.
     pub truncated: bool,
 }
 

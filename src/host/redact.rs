@@ -6,6 +6,7 @@
 use plist::Value;
 
 use super::Output;
+use crate::probes::plist_value;
 
 const NEEDLE: &[u8] = b"ShadowHashData";
 
@@ -20,9 +21,10 @@ fn bytes(data: &mut Vec<u8>) -> bool {
     if !contains(data, NEEDLE) {
         return false;
     }
-    let plist_like = data.trim_ascii_start().starts_with(b"<") || data.starts_with(b"bplist");
-    *data = if plist_like {
-        match Value::from_reader(std::io::Cursor::new(&data[..])) {
+    *data = if plist_value::looks_like_plist(data) {
+        // The same bounded reader the probes use: password data is no way
+        // around the depth and size limits.
+        match plist_value::parse(data) {
             Ok(mut value) => {
                 strip(&mut value);
                 let mut clean = Vec::new();

@@ -62,32 +62,33 @@ impl LocalUser {
 }
 
 pub fn parse_users(out: &Output) -> Result<Vec<LocalUser>, ParseError> {
-    let value = plist_value::parse(&out.stdout)?;
-    let records = value.as_array().ok_or_else(|| ParseError::whole("expected an array of records"))?;
-    records
-        .iter()
-        .enumerate()
-        .map(|(i, record)| {
-            let dict = record
-                .as_dictionary()
-                .ok_or_else(|| ParseError::whole(format!("record {i} is not a dictionary")))?;
-            let first = |attr: &str| plist_value::strings(dict, &format!("{STD}{attr}")).into_iter().next();
-            let name = first("RecordName")
-                .ok_or_else(|| ParseError::whole(format!("record {i} has no RecordName")))?;
-            Ok(LocalUser {
-                name,
-                uid: first("UniqueID").and_then(|u| u.trim().parse().ok()),
-                generated_uid: first("GeneratedUID"),
-                real_name: first("RealName"),
-                home: first("NFSHomeDirectory"),
-                original_node: first("OriginalNodeName"),
-                authentication_authority: plist_value::strings(
-                    dict,
-                    &format!("{STD}AuthenticationAuthority"),
-                ),
-            })
+    // Record by record: 20,000 records never exist as one plist tree.
+    plist_value::parse_array(&out.stdout)
+}
+
+impl plist_value::FromElement for LocalUser {
+    const NOT_AN_ARRAY: &'static str = "expected an array of records";
+
+    fn from_element(i: usize, record: plist::Value) -> Result<Self, ParseError> {
+        let mut dict = record
+            .into_dictionary()
+            .ok_or_else(|| ParseError::whole(format!("record {i} is not a dictionary")))?;
+        let mut first = |key: &str| plist_value::take_strings(&mut dict, key).into_iter().next();
+        let name = first("dsAttrTypeStandard:RecordName")
+            .ok_or_else(|| ParseError::whole(format!("record {i} has no RecordName")))?;
+        Ok(LocalUser {
+            name,
+            uid: first("dsAttrTypeStandard:UniqueID").and_then(|u| u.trim().parse().ok()),
+            generated_uid: first("dsAttrTypeStandard:GeneratedUID"),
+            real_name: first("dsAttrTypeStandard:RealName"),
+            home: first("dsAttrTypeStandard:NFSHomeDirectory"),
+            original_node: first("dsAttrTypeStandard:OriginalNodeName"),
+            authentication_authority: plist_value::take_strings(
+                &mut dict,
+                "dsAttrTypeStandard:AuthenticationAuthority",
+            ),
         })
-        .collect()
+    }
 }
 
 /// Members of `admin`, from the plist dict or the `GroupMembership: a b`

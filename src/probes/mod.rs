@@ -13,7 +13,7 @@ pub mod host_info;
 pub mod last;
 pub mod ldap;
 pub mod mcx;
-mod plist_value;
+pub(crate) mod plist_value;
 pub mod sw_vers;
 
 use schemars::JsonSchema;
@@ -163,7 +163,9 @@ fn unknown<T>(status: SourceStatus, reason: String) -> Judged<T> {
 
 fn judge<T>(spec: &Spec<T>, out: &Output) -> Judged<T> {
     let parsed = (spec.parse)(out);
-    if out.exit != 0 && spec.exits == Exits::Zero {
+    // A command stopped at the output cap was killed by us: its status says nothing.
+    let failed = out.exit != 0 && !out.truncated;
+    if failed && spec.exits == Exits::Zero {
         // A failing command's own message (diskutil's error plist) beats its stderr.
         let why = match parsed {
             Err(ParseError::ToolError(msg)) => msg,
@@ -176,9 +178,7 @@ fn judge<T>(spec: &Spec<T>, out: &Output) -> Judged<T> {
         Err(ParseError::ToolError(msg)) => unknown(SourceStatus::Failed, msg),
         // Output this command does not print when it answers, with a failing
         // status: the command failed, and its stderr says why.
-        Err(ParseError::Unparseable { .. }) if out.exit != 0 => {
-            unknown(SourceStatus::Failed, failure_detail(out))
-        }
+        Err(ParseError::Unparseable { .. }) if failed => unknown(SourceStatus::Failed, failure_detail(out)),
         Err(ParseError::Unparseable { line, reason }) => {
             let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
             unknown(SourceStatus::Unparseable, format!("{at}{reason}"))

@@ -2,6 +2,7 @@
 //! small lookups the probes need on them.
 
 use std::cell::Cell;
+use std::marker::PhantomData;
 
 use plist::{Dictionary, Value};
 use serde::de::{
@@ -11,7 +12,7 @@ use serde::de::{
 use super::ParseError;
 
 /// Deeper than any plist a macOS command prints; deeper input is refused
-/// before it reaches the parser, so nesting cannot exhaust the stack.
+/// while it is read, so nesting cannot exhaust the stack.
 const MAX_DEPTH: usize = 64;
 /// At most this many values (keys included) in one plist. A binary plist
 /// can reference one object many times, so a few kilobytes could otherwise
@@ -23,19 +24,38 @@ const MAX_CONTENT_BYTES: usize = 64 * 1024 * 1024;
 
 /// Parses XML, binary or ASCII plist bytes, within the limits above.
 pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
+    from_bytes::<Bounded>(bytes).map(|b| b.0)
+}
+
+/// An element of a plist whose root is an array (`dscl -plist -readall`).
+pub trait FromElement: Sized {
+    /// The complaint when the root is something else.
+    const NOT_AN_ARRAY: &'static str;
+    fn from_element(index: usize, element: Value) -> Result<Self, ParseError>;
+}
+
+/// Parses a plist whose root is an array, converting each element as soon
+/// as it is read, so that the document never exists as one `Value` tree
+/// (20,000 dscl records are 80 MB as a tree). The first element that does
+/// not convert is the error, as if the whole tree had been read first.
+pub fn parse_array<T: FromElement>(bytes: &[u8]) -> Result<Vec<T>, ParseError> {
+    from_bytes::<Streamed<T>>(bytes)?.0
+}
+
+fn from_bytes<T: de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ParseError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::whole("empty output where a property list was expected"));
     }
-    if !bytes.starts_with(b"bplist") {
-        check_xml_depth(bytes)?;
-    }
     // Not `Value::from_reader`: its builder follows every reference of a
     // binary plist and drops nested values recursively, so depth and size
-    // are bounded here, while the values are built (all three encodings).
+    // are bounded here, while the values are built, for all three encodings
+    // (this replaced a scan of XML text for `<dict>`/`<array>`, which missed
+    // `<array >`, ASCII plists and binary ones).
     REFUSED.with(|r| r.take());
-    plist::from_bytes::<Bounded>(bytes).map(|b| b.0).map_err(|e| match REFUSED.with(|r| r.take()) {
+    plist::from_bytes::<T>(bytes).map_err(|e| match REFUSED.with(|r| r.take()) {
         Some(limit) => ParseError::whole(limit),
-        None => ParseError::whole(format!("not a property list: {e}")),
+        None if e.is_eof() => ParseError::whole("the property list ends before it is complete (cut off?)"),
+        None => ParseError::whole(format!("not a property list ({e})")),
     })
 }
 
@@ -66,6 +86,98 @@ impl<'de> de::Deserialize<'de> for Bounded {
 struct Budget {
     values: Cell<usize>,
     bytes: Cell<usize>,
+}
+
+struct Streamed<T>(Result<Vec<T>, ParseError>);
+
+impl<'de, T: FromElement> de::Deserialize<'de> for Streamed<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let budget = Budget { values: Cell::new(0), bytes: Cell::new(0) };
+        let node = Node { depth: 0, budget: &budget };
+        d.deserialize_newtype_struct("PLIST-VALUE", Elements { node, element: PhantomData::<T> })
+            .map(Streamed)
+    }
+}
+
+/// The root of a [`parse_array`] document: an array is read element by
+/// element; anything else is read (within the limits) and refused.
+struct Elements<'a, T> {
+    node: Node<'a>,
+    element: PhantomData<T>,
+}
+
+impl<T: FromElement> Elements<'_, T> {
+    fn not_an_array(_: Value) -> Result<Vec<T>, ParseError> {
+        Err(ParseError::whole(T::NOT_AN_ARRAY))
+    }
+}
+
+impl<'de, T: FromElement> Visitor<'de> for Elements<'_, T> {
+    type Value = Result<Vec<T>, ParseError>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a property list")
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        self.node.budget.take(0)?;
+        let child = Node { depth: 1, ..self.node };
+        let (mut items, mut failed, mut index) = (Vec::new(), None, 0);
+        while let Some(element) = seq.next_element_seed(child)? {
+            if failed.is_none() {
+                match T::from_element(index, element) {
+                    Ok(item) => items.push(item),
+                    Err(e) => failed = Some(e),
+                }
+            }
+            index += 1;
+        }
+        Ok(failed.map_or(Ok(items), Err))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.node.visit_map(map).map(Self::not_an_array)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        self.node.visit_bool(v).map(Self::not_an_array)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        self.node.visit_i64(v).map(Self::not_an_array)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        self.node.visit_u64(v).map(Self::not_an_array)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        self.node.visit_f64(v).map(Self::not_an_array)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        self.node.visit_str(v).map(Self::not_an_array)
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        self.node.visit_string(v).map(Self::not_an_array)
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        self.node.visit_bytes(v).map(Self::not_an_array)
+    }
+
+    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Self::Value, E> {
+        self.node.visit_byte_buf(v).map(Self::not_an_array)
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        self.node.visit_enum(data).map(Self::not_an_array)
+    }
 }
 
 impl Budget {
@@ -191,36 +303,6 @@ pub fn looks_like_plist(bytes: &[u8]) -> bool {
     start.starts_with(b"<") || start.starts_with(b"bplist")
 }
 
-/// Counts `<dict>`/`<array>` nesting without parsing; self-closing forms
-/// (`<dict/>`) do not nest.
-fn check_xml_depth(bytes: &[u8]) -> Result<(), ParseError> {
-    let mut depth = 0usize;
-    let mut line = 1usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => line += 1,
-            b'<' => {
-                let rest = &bytes[i + 1..];
-                if rest.starts_with(b"dict>") || rest.starts_with(b"array>") {
-                    depth += 1;
-                    if depth > MAX_DEPTH {
-                        return Err(ParseError::at(
-                            line,
-                            format!("property list nested deeper than {MAX_DEPTH} levels"),
-                        ));
-                    }
-                } else if rest.starts_with(b"/dict>") || rest.starts_with(b"/array>") {
-                    depth = depth.saturating_sub(1);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    Ok(())
-}
-
 /// A boolean in the forms preference files hold it: a real boolean, or what
 /// `defaults write` without `-bool` leaves behind (an integer or a string),
 /// which CFPreferences also reads as a boolean.
@@ -247,12 +329,21 @@ pub fn strings(dict: &Dictionary, key: &str) -> Vec<String> {
     }
 }
 
+/// [`strings`], moved out of the dictionary rather than copied.
+pub fn take_strings(dict: &mut Dictionary, key: &str) -> Vec<String> {
+    match dict.remove(key) {
+        Some(Value::Array(items)) => items.into_iter().filter_map(Value::into_string).collect(),
+        Some(Value::String(s)) => vec![s],
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn deep_nesting_is_refused_before_parsing() {
+    fn deep_nesting_is_refused() {
         let mut xml = String::from("<plist><array>");
         for _ in 0..10_000 {
             xml.push_str("<array>");

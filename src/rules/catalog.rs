@@ -90,7 +90,7 @@ pub static CONDITIONS: [ConditionInfo; 8] = [
         meaning: "The dialog was added in macOS 10.13.4.",
         versions: "10.13.4+",
         sources: "sw-vers (host as low-confidence corroboration when sw_vers did not answer)",
-        confidence: "high (openradar 38485212: first seen in 10.13.4 beta 4)",
+        confidence: "high up to 10.15 (openradar 38485212: first seen in 10.13.4 beta 4); medium from 11, where no first-hand report was found",
     },
     ConditionInfo {
         id: ConditionId::Apfs,
@@ -123,7 +123,7 @@ pub static CONDITIONS: [ConditionInfo; 8] = [
         meaning: "dsconfigad `Create mobile account at login = Enabled`, or `com.apple.cachedaccounts.CreateAtLogin` true in managed com.apple.MCX (how LDAP binds turn mobile accounts on). Network accounts never see the dialog and can never hold a SecureToken.",
         versions: "all",
         sources: "dsconfigad, mcx-managed",
-        confidence: "high for dsconfigad; medium for the MCX key",
+        confidence: "high for dsconfigad; medium for the MCX key, and for \"not met\" on an LDAP bind (directory-delivered MCX is not visible)",
     },
     ConditionInfo {
         id: ConditionId::SecuretokenAdmin,
@@ -208,7 +208,7 @@ pub static FINDINGS: [FindingInfo; 10] = [
         id: FindingId::BypassedMobileAccounts,
         id_str: "bypassed-mobile-accounts",
         meaning: "Existing mobile accounts hold no SecureToken (Bypass was clicked, or no SecureToken admin existed when they were created). The dialog never comes back for them.",
-        severity: "critical with FileVault on (they cannot unlock the disk at startup); warning with it off (they cannot turn FileVault on)",
+        severity: "critical with FileVault on (they cannot unlock the disk at startup); warning with it off (they cannot turn FileVault on); not reported off APFS",
     },
     FindingInfo {
         id: FindingId::NetworkAccounts,
