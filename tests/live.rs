@@ -369,13 +369,19 @@ fn the_live_host_is_probed_in_parallel() {
 fn a_permission_failure_names_the_source_and_asks_for_root() {
     let mac = FakeMac::from_fixture("lab-mac-ad-fv-off")
         .runs("crypto-users", "echo 'Error: -69888: Permission denied' >&2; exit 1")
-        .runs("local-users", "echo 'DS Error: -14120 (eDSPermissionError)... Operation not permitted' >&2; exit 1");
+        .runs(
+            "local-users",
+            "echo 'DS Error: -14120 (eDSPermissionError)... Operation not permitted' >&2; exit 1",
+        );
     let root = mac.build();
     let v = live(&root, &[]);
     for id in ["crypto-users", "local-users"] {
         let s = source(&v, id);
         assert_eq!(s["status"], "failed", "{s}");
-        assert!(s["detail"].as_str().unwrap().contains("run st-preflight as root for a definite answer"), "{s}");
+        assert!(
+            s["detail"].as_str().unwrap().contains("run st-preflight as root for a definite answer"),
+            "{s}"
+        );
     }
     // Without local records the local admins are unknown, and that matters here.
     assert_eq!(met(&v, "securetoken-admin"), Value::Null);

@@ -202,7 +202,7 @@ impl Report {
             tool: Tool::this(),
             verdict: eval.verdict,
             confidence: eval.confidence,
-            summary: summary::sentence(eval, question),
+            summary: summary::sentence(eval, question, &probed.sources),
             user: question.user.clone(),
             deciding: eval.deciding.clone(),
             conditions: eval

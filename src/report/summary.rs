@@ -1,9 +1,10 @@
 //! The one-sentence summary: the verdict in words a technician can read
 //! out, with the conditions that decided it.
 
+use crate::probes::{SourceReport, SourceStatus};
 use crate::rules::{ConditionId, Evaluation, Question, Verdict};
 
-pub fn sentence(eval: &Evaluation, question: &Question) -> String {
+pub fn sentence(eval: &Evaluation, question: &Question, sources: &[SourceReport]) -> String {
     let who = match &question.user {
         Some(user) => format!("{user} logs in"),
         None => "a directory user logs in here".to_string(),
@@ -37,8 +38,29 @@ pub fn sentence(eval: &Evaluation, question: &Question) -> String {
         }
         Verdict::Unknown => {
             let ids: Vec<&str> = eval.deciding.iter().map(|id| id.as_str()).collect();
+            let mut culprits: Vec<String> = Vec::new();
+            for id in &eval.deciding {
+                for source in &eval.condition(*id).sources {
+                    let Some(s) = sources.iter().find(|s| s.id == *source) else { continue };
+                    let what = match s.status {
+                        SourceStatus::Ok | SourceStatus::Absent => continue,
+                        SourceStatus::Missing => format!("{} was not captured", s.id),
+                        SourceStatus::Timeout => format!("{} timed out", s.id),
+                        SourceStatus::NotFound => format!("{} does not exist", s.id),
+                        SourceStatus::Failed => format!("{} failed", s.id),
+                        SourceStatus::Unparseable => format!("{} could not be read", s.id),
+                    };
+                    if !culprits.contains(&what) {
+                        culprits.push(what);
+                    }
+                }
+            }
+            let culprits: Vec<&str> = culprits.iter().map(String::as_str).collect();
+            let because =
+                if culprits.is_empty() { String::new() } else { format!(", because {}", join(&culprits)) };
+            let verb = if ids.len() == 1 { "is" } else { "are" };
             format!(
-                "Cannot tell whether the SecureToken dialog will appear: {} unknown (see their sources).",
+                "Cannot tell whether the SecureToken dialog will appear: {} {verb} unknown{because}. Capture again (as root) to decide.",
                 join(&ids)
             )
         }
