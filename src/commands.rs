@@ -85,6 +85,8 @@ fn run_check(args: &CheckArgs) -> Result<Outcome, Failure> {
         }
     };
     let probed = probes::probe_all(&captures);
+    // The raw bytes are no longer needed: the report is built from the facts.
+    drop(captures);
     let question = Question { user: args.user.clone() };
     let evaluation = rules::evaluate(&probed.facts, &question);
     let report = Report::new(&probed, &evaluation, &question, meta.as_ref());

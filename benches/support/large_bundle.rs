@@ -30,7 +30,7 @@ fn attr(out: &mut String, name: &str, values: &[&str]) {
 /// The name of generated user `i`: every tenth is a local account, the rest
 /// are Active Directory mobile accounts.
 pub fn user_name(i: usize) -> String {
-    if i % 10 == 0 { format!("local{i:05}") } else { format!("ad.user{i:05}") }
+    if i.is_multiple_of(10) { format!("local{i:05}") } else { format!("ad.user{i:05}") }
 }
 
 /// `fixtures/lab-mac-ad-fv-off` with `users` extra local records and a
@@ -66,7 +66,7 @@ pub fn write_large_bundle(fixture: &Path, dir: &Path, users: usize, last_lines: 
         let home = format!("/Users/{name}");
         let real = format!("Generated User {i}");
         xml.push_str("\t<dict>\n");
-        if i % 10 == 0 {
+        if i.is_multiple_of(10) {
             attr(
                 &mut xml,
                 "AuthenticationAuthority",
@@ -94,8 +94,8 @@ pub fn write_large_bundle(fixture: &Path, dir: &Path, users: usize, last_lines: 
     let mut last = BufWriter::new(fs::File::create(dir.join("last.out")).unwrap());
     let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     for n in 0..last_lines {
-        let who = if n % 50 == 0 { "ladmin".to_string() } else { user_name(n % users.max(1)) };
-        let tty = if n % 3 == 0 { "console".to_string() } else { format!("ttys{:03}", n % 8) };
+        let who = if n.is_multiple_of(50) { "ladmin".to_string() } else { user_name(n % users.max(1)) };
+        let tty = if n.is_multiple_of(3) { "console".to_string() } else { format!("ttys{:03}", n % 8) };
         let day = days[n % 7];
         let _ = writeln!(
             last,

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -148,6 +148,14 @@ fn load_source(dir: &Path, source: SourceId) -> Capture {
         return Capture::NotFound;
     }
     if exists("absent") {
+        // Both "the file does not exist" and its bytes: one of them is a lie,
+        // and believing the marker could hide a setting.
+        if exists("out") {
+            return Capture::Unreadable(format!(
+                "{0}.absent and {0}.out are both present; a bundle holds one or the other",
+                source.as_str()
+            ));
+        }
         return Capture::Absent;
     }
     let timed_out = exists("timeout");
@@ -198,6 +206,15 @@ fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, String> {
             }
             Err(e) => return Err(format!("cannot be read: {e}")),
         };
+    // A hard link is another name for a file elsewhere on the volume (on
+    // macOS any user can link to a file they cannot read): run as root,
+    // st-preflight would read it and quote its stderr in the report.
+    if let Ok(md) = file.metadata()
+        && md.is_file()
+        && md.nlink() > 1
+    {
+        return Err("is a hard link; bundle files must be regular files of their own".into());
+    }
     read_regular(file, cap).map(Some)
 }
 
@@ -216,4 +233,45 @@ pub(crate) fn read_regular(file: File, cap: u64) -> Result<Vec<u8>, String> {
         return Err(format!("is too large (more than {cap} bytes)"));
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_marked_absent_that_has_bytes_too_is_not_believed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("mcx-managed.absent"), "").unwrap();
+        std::fs::write(dir.path().join("mcx-managed.out"), "<plist/>").unwrap();
+        use crate::host::Host;
+        let bundle = load(dir.path()).unwrap();
+        assert!(
+            matches!(bundle.captures.capture(SourceId::McxManaged), Capture::Unreadable(why) if why.contains("both"))
+        );
+    }
+
+    /// Found writing tests/hostile.rs: symlinks were refused but a hard link
+    /// to a file outside the bundle was read, and a failed source's stderr is
+    /// quoted in the report, so `last.err` linked to a root-only file leaked
+    /// its first 300 characters when st-preflight ran as root.
+    #[test]
+    fn hard_links_are_refused_like_symlinks() {
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("master.passwd");
+        std::fs::write(&secret, "root:$6$secret:0:0\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::hard_link(&secret, dir.path().join("last.err")).unwrap();
+        std::fs::write(dir.path().join("last.exit"), "1\n").unwrap();
+        let bundle = load(dir.path()).unwrap();
+        use crate::host::Host;
+        match bundle.captures.capture(SourceId::Last) {
+            Capture::Unreadable(why) => assert!(why.contains("hard link"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // An ordinary file is still read.
+        std::fs::write(dir.path().join("sw-vers.out"), "10.13.6\n").unwrap();
+        let bundle = load(dir.path()).unwrap();
+        assert!(matches!(bundle.captures.capture(SourceId::SwVers), Capture::Done(_)));
+    }
 }

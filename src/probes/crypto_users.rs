@@ -42,10 +42,21 @@ pub fn parse(out: &Output) -> Result<Vec<CryptoUser>, ParseError> {
     }
 }
 
+/// A volume has a handful of crypto users; 60 MB of `+-- x` lines took
+/// 2.6 GB as structs.
+const MAX_USERS: usize = 100_000;
+
+fn too_many() -> ParseError {
+    ParseError::whole(format!("more than {MAX_USERS} crypto users"))
+}
+
 fn parse_plist(bytes: &[u8]) -> Result<Vec<CryptoUser>, ParseError> {
     let dict = super::diskutil::answer(bytes)?;
     let users =
         dict.get("Users").and_then(|v| v.as_array()).ok_or_else(|| ParseError::whole("no Users array"))?;
+    if users.len() > MAX_USERS {
+        return Err(too_many());
+    }
     users
         .iter()
         .enumerate()
@@ -80,6 +91,9 @@ fn parse_text(bytes: &[u8]) -> Result<Vec<CryptoUser>, ParseError> {
     for (n, line) in lines {
         let body = line.trim_start_matches(['|', ' ']).trim_end();
         if let Some(uuid) = body.strip_prefix("+-- ") {
+            if users.len() == MAX_USERS {
+                return Err(too_many());
+            }
             users.push(CryptoUser { uuid: uuid.trim().to_string(), kind: String::new(), volume_owner: None });
         } else if let Some((key, value)) = body.split_once(':') {
             let user =
@@ -160,6 +174,19 @@ mod tests {
         let mut bytes = Vec::new();
         plist::Value::Dictionary(root).to_writer_binary(&mut bytes).unwrap();
         assert_eq!(parse(&out(&bytes)).unwrap()[0].uuid, "AAAA");
+    }
+
+    /// Found writing tests/hostile.rs: 60 MB of `+-- x` lines took 2.6 GB.
+    #[test]
+    fn more_crypto_users_than_any_volume_has_is_refused() {
+        let text = format!("Cryptographic users for disk1s1 (1 found)\n{}", "+-- x\n".repeat(MAX_USERS + 1));
+        assert_eq!(parse(&out(text.as_bytes())).unwrap_err(), too_many());
+        let user = "<dict><key>APFSCryptoUserUUID</key><string>x</string></dict>";
+        let xml = format!(
+            "<plist><dict><key>Users</key><array>{}</array></dict></plist>",
+            user.repeat(MAX_USERS + 1)
+        );
+        assert_eq!(parse(&out(xml.as_bytes())).unwrap_err(), too_many());
     }
 
     #[test]

@@ -20,6 +20,10 @@ pub const ADMIN_SPEC: Spec<Vec<String>> =
 
 const STD: &str = "dsAttrTypeStandard:";
 
+/// More local records or admin members than this is not a Mac but an attack
+/// on the report's memory (a record costs some 1 kB on the way to the JSON).
+const MAX_RECORDS: usize = 100_000;
+
 /// One record of the local directory node.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct LocalUser {
@@ -68,34 +72,44 @@ pub fn parse_users(out: &Output) -> Result<Vec<LocalUser>, ParseError> {
 
 impl plist_value::FromElement for LocalUser {
     const NOT_AN_ARRAY: &'static str = "expected an array of records";
+    const MAX_ELEMENTS: usize = MAX_RECORDS;
+    const ELEMENTS: &'static str = "records";
 
     fn from_element(i: usize, record: plist::Value) -> Result<Self, ParseError> {
-        let mut dict = record
+        let dict = record
             .into_dictionary()
             .ok_or_else(|| ParseError::whole(format!("record {i} is not a dictionary")))?;
-        let mut first = |key: &str| plist_value::take_strings(&mut dict, key).into_iter().next();
-        let name = first("dsAttrTypeStandard:RecordName")
-            .ok_or_else(|| ParseError::whole(format!("record {i} has no RecordName")))?;
-        Ok(LocalUser {
-            name,
-            uid: first("dsAttrTypeStandard:UniqueID").and_then(|u| u.trim().parse().ok()),
-            generated_uid: first("dsAttrTypeStandard:GeneratedUID"),
-            real_name: first("dsAttrTypeStandard:RealName"),
-            home: first("dsAttrTypeStandard:NFSHomeDirectory"),
-            original_node: first("dsAttrTypeStandard:OriginalNodeName"),
-            authentication_authority: plist_value::take_strings(
-                &mut dict,
-                "dsAttrTypeStandard:AuthenticationAuthority",
-            ),
-        })
+        let mut user = LocalUser::default();
+        let mut name = None;
+        // One pass that moves the values out: no lookups, no copies.
+        let first = plist_value::into_first_string;
+        for (key, value) in dict {
+            match key.strip_prefix(STD) {
+                Some("RecordName") => name = first(value),
+                Some("UniqueID") => user.uid = first(value).and_then(|u| u.trim().parse().ok()),
+                Some("GeneratedUID") => user.generated_uid = first(value),
+                Some("RealName") => user.real_name = first(value),
+                Some("NFSHomeDirectory") => user.home = first(value),
+                Some("OriginalNodeName") => user.original_node = first(value),
+                Some("AuthenticationAuthority") => {
+                    user.authentication_authority = plist_value::into_strings(value)
+                }
+                _ => {}
+            }
+        }
+        user.name = name.ok_or_else(|| ParseError::whole(format!("record {i} has no RecordName")))?;
+        Ok(user)
     }
 }
 
 /// Members of `admin`, from the plist dict or the `GroupMembership: a b`
 /// text form. dscl reports an empty group by refusing the key.
 pub fn parse_admin_group(out: &Output) -> Result<Vec<String>, ParseError> {
-    let no_such_key = |b: &[u8]| String::from_utf8_lossy(b).contains("No such key: GroupMembership");
-    if no_such_key(&out.stdout) || no_such_key(&out.stderr) {
+    // dscl's refusal is a line of its own, never inside a plist: a member
+    // whose name holds those words is data, and must not empty the group.
+    let refused =
+        |b: &[u8]| String::from_utf8_lossy(b).lines().any(|l| l.trim() == "No such key: GroupMembership");
+    if refused(&out.stderr) || (!plist_value::looks_like_plist(&out.stdout) && refused(&out.stdout)) {
         return Ok(Vec::new());
     }
     if out.exit != 0 {
@@ -106,14 +120,27 @@ pub fn parse_admin_group(out: &Output) -> Result<Vec<String>, ParseError> {
     if plist_value::looks_like_plist(&out.stdout) {
         let value = plist_value::parse(&out.stdout)?;
         let dict = value.as_dictionary().ok_or_else(|| ParseError::whole("expected a dictionary"))?;
-        return Ok(plist_value::strings(dict, &format!("{STD}GroupMembership")));
+        return at_most(plist_value::strings(dict, &format!("{STD}GroupMembership")).into_iter());
     }
     let text = utf8(&out.stdout)?;
     let members = text
         .trim_start()
         .strip_prefix("GroupMembership:")
         .ok_or_else(|| ParseError::at(1, "expected `GroupMembership:` or a property list"))?;
-    Ok(members.split_whitespace().map(str::to_owned).collect())
+    at_most(members.split_whitespace().map(str::to_owned))
+}
+
+/// The members, unless there are more than [`MAX_RECORDS`]: 60 MB of
+/// one-letter names took 1.7 GB as strings.
+fn at_most(members: impl Iterator<Item = String>) -> Result<Vec<String>, ParseError> {
+    let mut list = Vec::new();
+    for member in members {
+        if list.len() == MAX_RECORDS {
+            return Err(ParseError::whole(format!("more than {MAX_RECORDS} members")));
+        }
+        list.push(member);
+    }
+    Ok(list)
 }
 
 #[cfg(test)]
@@ -207,6 +234,40 @@ mod tests {
         let refused =
             Output { exit: 181, ..out(&sample("dscl-read-Groups-GroupMembership__no-such-key.txt")) };
         assert!(parse_admin_group(&refused).unwrap().is_empty());
+    }
+
+    /// Found writing tests/hostile.rs: a member named after dscl's refusal
+    /// message emptied the admin group (any `contains` matched), so a Mac
+    /// with a SecureToken admin read as having none: will-not-appear.
+    #[test]
+    fn a_member_named_like_the_refusal_does_not_empty_the_group() {
+        let xml = b"<plist version=\"1.0\"><dict><key>dsAttrTypeStandard:GroupMembership</key><array><string>root</string><string>ladmin</string><string>No such key: GroupMembership</string></array></dict></plist>";
+        assert_eq!(parse_admin_group(&out(xml)).unwrap(), ["root", "ladmin", "No such key: GroupMembership"]);
+        let text = b"GroupMembership: root ladmin No such key: GroupMembership\n";
+        assert_eq!(parse_admin_group(&out(text)).unwrap().len(), 6);
+        // The real refusal still reads as an empty group, on either stream.
+        let on_stderr =
+            Output { exit: 181, stderr: b"No such key: GroupMembership\n".to_vec(), ..Output::default() };
+        assert!(parse_admin_group(&on_stderr).unwrap().is_empty());
+    }
+
+    /// Found writing tests/hostile.rs: 60 MB of one-letter members took
+    /// 1.7 GB; records are capped the same way (each becomes an account).
+    #[test]
+    fn more_members_or_records_than_a_mac_has_are_refused() {
+        let text = format!("GroupMembership:{}\n", " a".repeat(MAX_RECORDS + 1));
+        assert_eq!(
+            parse_admin_group(&out(text.as_bytes())).unwrap_err(),
+            ParseError::whole("more than 100000 members")
+        );
+        let record = "<dict><key>dsAttrTypeStandard:RecordName</key><string>a</string></dict>";
+        let xml = format!("<plist><array>{}</array></plist>", record.repeat(MAX_RECORDS + 1));
+        assert_eq!(
+            parse_users(&out(xml.as_bytes())).unwrap_err(),
+            ParseError::whole("more than 100000 records")
+        );
+        let xml = format!("<plist><array>{}</array></plist>", record.repeat(MAX_RECORDS));
+        assert_eq!(parse_users(&out(xml.as_bytes())).unwrap().len(), MAX_RECORDS);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `last`: login history. A `console` line is a login at the login window,
 //! which before macOS 11 is how a local admin got its first SecureToken.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -33,11 +33,17 @@ impl LoginHistory {
     }
 }
 
+/// More accounts with console logins than this is not a Mac's history but
+/// an attack on memory (60 MB of distinct names would be 700 MB of map).
+const MAX_CONSOLE_ACCOUNTS: usize = 200_000;
+
 /// `name  tty  date...` lines; names may be wide enough to shift the columns,
 /// so fields are split on whitespace rather than read at fixed offsets.
 pub fn parse(out: &Output) -> Result<LoginHistory, ParseError> {
     let text = utf8(&out.stdout)?;
     let mut history = LoginHistory::default();
+    // Counted in a hash map (a lookup per console line), sorted once at the end.
+    let mut console: HashMap<&str, ConsoleLogins> = HashMap::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -52,14 +58,19 @@ pub fn parse(out: &Output) -> Result<LoginHistory, ParseError> {
         };
         if tty == "console" {
             // Most lines repeat a name already seen: no allocation for those.
-            if let Some(entry) = history.console.get_mut(name) {
+            if let Some(entry) = console.get_mut(name) {
                 entry.count += 1;
                 continue;
             }
+            if console.len() == MAX_CONSOLE_ACCOUNTS {
+                let why = format!("more than {MAX_CONSOLE_ACCOUNTS} accounts with console logins");
+                return Err(ParseError::at(n + 1, why));
+            }
             let date = self::fields(line).skip(2).take(4).collect::<Vec<_>>().join(" ");
-            history.console.insert(name.to_string(), ConsoleLogins { count: 1, latest: cut(date, 40) });
+            console.insert(name, ConsoleLogins { count: 1, latest: cut(date, 40) });
         }
     }
+    history.console = console.into_iter().map(|(name, logins)| (name.to_string(), logins)).collect();
     Ok(history)
 }
 
@@ -70,6 +81,17 @@ pub fn parse(out: &Output) -> Result<LoginHistory, ParseError> {
 fn fields(line: &str) -> Fields<'_> {
     if line.is_ascii() { Fields::Ascii(line) } else { Fields::Unicode(line.split_whitespace()) }
 }
+
+/// The ASCII characters `char::is_whitespace` accepts, as a table.
+static SPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 6 {
+        table[[b' ', b'\t', b'\n', 0x0b, 0x0c, b'\r'][i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 enum Fields<'a> {
     /// The rest of an ASCII line.
@@ -84,11 +106,10 @@ impl<'a> Iterator for Fields<'a> {
         match self {
             Fields::Unicode(split) => split.next(),
             Fields::Ascii(rest) => {
-                // The ASCII characters `char::is_whitespace` accepts.
-                let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
                 let bytes = rest.as_bytes();
-                let start = bytes.iter().position(|b| !space(b))?;
-                let end = bytes[start..].iter().position(space).map_or(bytes.len(), |len| start + len);
+                let start = bytes.iter().position(|&b| !SPACE[b as usize])?;
+                let end =
+                    bytes[start..].iter().position(|&b| SPACE[b as usize]).map_or(bytes.len(), |n| start + n);
                 let field = &rest[start..end];
                 *rest = &rest[end..];
                 Some(field)
@@ -155,12 +176,35 @@ wtmp begins Fri Jun  1 10:00 \n";
             "jos\u{e9}\u{a0}x\u{3000}y console  z",
             "\u{85}a b\u{2028}",
         ] {
-            assert_eq!(fields(line).collect::<Vec<_>>(), line.split_whitespace().collect::<Vec<_>>(), "{line:?}");
+            assert_eq!(
+                fields(line).collect::<Vec<_>>(),
+                line.split_whitespace().collect::<Vec<_>>(),
+                "{line:?}"
+            );
         }
         for c in '\0'..='\u{7f}' {
             let line = format!("a{c}b {c} c");
-            assert_eq!(fields(&line).collect::<Vec<_>>(), line.split_whitespace().collect::<Vec<_>>(), "{c:?}");
+            assert_eq!(
+                fields(&line).collect::<Vec<_>>(),
+                line.split_whitespace().collect::<Vec<_>>(),
+                "{c:?}"
+            );
         }
+    }
+
+    /// Found writing tests/hostile.rs: distinct console names are kept in a
+    /// map, so 60 MB of them would have taken some 700 MB.
+    #[test]
+    fn more_console_accounts_than_a_mac_has_is_refused() {
+        let lines: String = (0..=MAX_CONSOLE_ACCOUNTS).map(|i| format!("u{i} console x\n")).collect();
+        let err = parse(&out(lines.as_bytes())).unwrap_err();
+        assert_eq!(
+            err,
+            ParseError::at(MAX_CONSOLE_ACCOUNTS + 1, "more than 200000 accounts with console logins")
+        );
+        // The same names over and over are just many logins.
+        let repeated = "ladmin console Mon Mar 9 08:55\n".repeat(MAX_CONSOLE_ACCOUNTS + 1);
+        assert_eq!(parse(&out(repeated.as_bytes())).unwrap().console_logins("ladmin"), 200_001);
     }
 
     #[test]

@@ -11,6 +11,10 @@ use crate::source::SourceId;
 pub const SPEC: Spec<Vec<String>> =
     Spec { source: SourceId::LdapNodes, exits: Exits::Zero, parse, when_absent: None };
 
+/// A Mac is bound to a handful of servers; 60 MB of one-letter lines took
+/// 3.9 GB as strings.
+const MAX_SERVERS: usize = 1_000;
+
 pub fn parse(out: &Output) -> Result<Vec<String>, ParseError> {
     let text = utf8(&out.stdout)?;
     let mut servers = Vec::new();
@@ -26,6 +30,9 @@ pub fn parse(out: &Output) -> Result<Vec<String>, ParseError> {
         if !plausible {
             return Err(ParseError::at(n + 1, "not an LDAP server name"));
         }
+        if servers.len() == MAX_SERVERS {
+            return Err(ParseError::at(n + 1, format!("more than {MAX_SERVERS} LDAP servers")));
+        }
         servers.push(name.to_string());
     }
     Ok(servers)
@@ -40,6 +47,14 @@ mod tests {
     fn one_server_per_line() {
         assert_eq!(parse(&out(b"ldap.example.com\n10.0.0.5\n")).unwrap(), ["ldap.example.com", "10.0.0.5"]);
         assert!(parse(&out(b"")).unwrap().is_empty());
+    }
+
+    /// Found writing tests/hostile.rs: 60 MB of one-letter lines took 3.9 GB.
+    #[test]
+    fn more_than_a_thousand_servers_is_refused() {
+        assert_eq!(parse(&out("a\n".repeat(MAX_SERVERS).as_bytes())).unwrap().len(), MAX_SERVERS);
+        let err = parse(&out("a\n".repeat(MAX_SERVERS + 1).as_bytes())).unwrap_err();
+        assert_eq!(err, ParseError::at(MAX_SERVERS + 1, "more than 1000 LDAP servers"));
     }
 
     #[test]

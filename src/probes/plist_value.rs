@@ -16,8 +16,8 @@ use super::ParseError;
 const MAX_DEPTH: usize = 64;
 /// At most this many values (keys included) in one plist. A binary plist
 /// can reference one object many times, so a few kilobytes could otherwise
-/// expand into billions of values; 20,000 dscl records are about 500,000.
-const MAX_VALUES: usize = 2_000_000;
+/// expand into billions of values; 20,000 dscl records are about 460,000.
+const MAX_VALUES: usize = 1_000_000;
 /// At most this many bytes of strings and data in one plist, for the same
 /// reason (a 1 MB string referenced a thousand times).
 const MAX_CONTENT_BYTES: usize = 64 * 1024 * 1024;
@@ -31,6 +31,10 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
 pub trait FromElement: Sized {
     /// The complaint when the root is something else.
     const NOT_AN_ARRAY: &'static str;
+    /// More elements than this are refused (and named in the complaint).
+    const MAX_ELEMENTS: usize;
+    /// What the elements are, for that complaint: "records".
+    const ELEMENTS: &'static str;
     fn from_element(index: usize, element: Value) -> Result<Self, ParseError>;
 }
 
@@ -128,6 +132,9 @@ impl<'de, T: FromElement> Visitor<'de> for Elements<'_, T> {
         let child = Node { depth: 1, ..self.node };
         let (mut items, mut failed, mut index) = (Vec::new(), None, 0);
         while let Some(element) = seq.next_element_seed(child)? {
+            if failed.is_none() && index == T::MAX_ELEMENTS {
+                return Err(refuse(format!("more than {} {}", T::MAX_ELEMENTS, T::ELEMENTS)));
+            }
             if failed.is_none() {
                 match T::from_element(index, element) {
                     Ok(item) => items.push(item),
@@ -329,12 +336,21 @@ pub fn strings(dict: &Dictionary, key: &str) -> Vec<String> {
     }
 }
 
-/// [`strings`], moved out of the dictionary rather than copied.
-pub fn take_strings(dict: &mut Dictionary, key: &str) -> Vec<String> {
-    match dict.remove(key) {
-        Some(Value::Array(items)) => items.into_iter().filter_map(Value::into_string).collect(),
-        Some(Value::String(s)) => vec![s],
+/// [`strings`] of a value already taken out of its dictionary.
+pub fn into_strings(value: Value) -> Vec<String> {
+    match value {
+        Value::Array(items) => items.into_iter().filter_map(Value::into_string).collect(),
+        Value::String(s) => vec![s],
         _ => Vec::new(),
+    }
+}
+
+/// The first of [`into_strings`].
+pub fn into_first_string(value: Value) -> Option<String> {
+    match value {
+        Value::Array(items) => items.into_iter().find_map(Value::into_string),
+        Value::String(s) => Some(s),
+        _ => None,
     }
 }
 

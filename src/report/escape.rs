@@ -3,9 +3,18 @@
 //! an account name cannot move the cursor, recolour the screen or reorder
 //! what the technician reads. The JSON keeps the exact text (serde escapes it).
 
+/// Longer text is cut for the table (the JSON keeps it whole): the table's
+/// word wrapping is quadratic in the length of a word.
+pub const TABLE_TEXT_LIMIT: usize = 4096;
+
 pub fn for_terminal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut out = String::with_capacity(text.len().min(TABLE_TEXT_LIMIT + 64));
+    for (i, c) in text.chars().enumerate() {
+        if i == TABLE_TEXT_LIMIT {
+            let more = text.chars().count() - i;
+            out.push_str(&format!("…({more} more characters; see --format json)"));
+            break;
+        }
         if needs_escape(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
@@ -29,5 +38,13 @@ mod tests {
         assert_eq!(for_terminal("ad\x1b[31mmin"), "ad\\u{1b}[31mmin");
         assert_eq!(for_terminal("a\u{202e}b\tc\u{85}"), "a\\u{202e}b\\u{9}c\\u{85}");
         assert_eq!(for_terminal("José Müller"), "José Müller");
+    }
+
+    #[test]
+    fn very_long_text_is_cut_for_the_table() {
+        let long = "é".repeat(TABLE_TEXT_LIMIT + 10);
+        let shown = for_terminal(&long);
+        assert!(shown.starts_with(&"é".repeat(TABLE_TEXT_LIMIT)));
+        assert!(shown.ends_with("…(10 more characters; see --format json)"));
     }
 }

@@ -12,7 +12,9 @@ pub fn compact(document: &impl Serialize) -> String {
 }
 
 /// A Jamf extension attribute's value: exactly `<result>`, the compact
-/// JSON, `</result>`, and nothing else.
+/// JSON, `</result>`, and nothing else. `</` inside the JSON (a name from the
+/// Mac holding `</result>`) is written `<\/`, which is the same JSON and
+/// cannot end the element early.
 pub fn jamf(document: &impl Serialize) -> String {
-    format!("<result>{}</result>", compact(document))
+    format!("<result>{}</result>", compact(document).replace("</", "<\\/"))
 }

@@ -1,0 +1,16 @@
+//! `probes::dscl::parse_users` on arbitrary stdout: must return, never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use st_preflight::host::Output;
+use st_preflight::probes::dscl;
+
+fuzz_target!(|data: &[u8]| {
+    let out = Output { stdout: data.to_vec(), ..Output::default() };
+    if let Ok(users) = dscl::parse_users(&out) {
+        // The accessors the rules call on every record.
+        for u in &users {
+            let _ = (u.is_mobile(), u.directory_node(), u.has_token_marker(), u.is_system());
+        }
+    }
+});
