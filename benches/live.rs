@@ -14,22 +14,19 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// (binary under the root, arguments) of every command source.
-const COMMANDS: [(&str, &str); 10] = [
-    ("usr/bin/sw_vers", ""),
-    ("usr/sbin/diskutil", "info -plist /"),
-    ("usr/sbin/diskutil", "apfs listCryptoUsers -plist /"),
-    ("usr/bin/fdesetup", "status"),
-    ("usr/sbin/dsconfigad", "-show"),
-    ("usr/bin/dscl", "localhost -list /LDAPv3"),
-    (
-        "usr/bin/dscl",
-        "-plist . -readall /Users RecordName UniqueID GeneratedUID AuthenticationAuthority OriginalNodeName NFSHomeDirectory RealName",
-    ),
-    ("usr/bin/dscl", "-plist . -read /Groups/admin GroupMembership"),
-    ("usr/bin/last", ""),
-    ("usr/bin/profiles", "status -type bootstraptoken"),
-];
+use st_preflight::source::{Origin, SourceId};
+
+/// (binary under the root, arguments) of every command source, from the
+/// source table itself.
+fn commands() -> Vec<(&'static str, String)> {
+    SourceId::ALL
+        .into_iter()
+        .filter_map(|id| match id.origin() {
+            Origin::Command(argv) => Some((argv[0].trim_start_matches('/'), argv[1..].join(" "))),
+            _ => None,
+        })
+        .collect()
+}
 
 fn main() {
     let sleep_ms: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(200);
@@ -69,7 +66,7 @@ fn main() {
     walls.sort();
     let median = walls[walls.len() / 2];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("live check, {} command sources each sleeping {sleep_ms} ms, {runs} runs", COMMANDS.len());
+    println!("live check, {} command sources each sleeping {sleep_ms} ms, {runs} runs", commands().len());
     println!("  wall time     min {:7.1} ms   median {:7.1} ms", ms(walls[0]), ms(median));
     println!("  slowest source    {slowest:7} ms");
     println!("  sum of sources    {sum:7} ms");
@@ -78,7 +75,7 @@ fn main() {
 
 fn build_root(root: &Path, sleep_ms: u64) {
     let mut scripts: std::collections::BTreeMap<&str, String> = Default::default();
-    for (binary, args) in COMMANDS {
+    for (binary, args) in commands() {
         let arm = format!("  \"{args}\") exec /bin/sleep {:.3} ;;\n", sleep_ms as f64 / 1000.0);
         scripts.entry(binary).or_insert_with(|| "#!/bin/sh\ncase \"$*\" in\n".into()).push_str(&arm);
     }

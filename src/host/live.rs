@@ -18,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::bundle::{self, SourceMeta};
-use super::{Capture, Captures, Output, snapshot};
+use super::{Capture, Captures, Output, ROOT_HINT, snapshot};
 use crate::source::{Origin, SourceId};
 
 /// Per-source cap on stdout; past it the command is stopped.
@@ -113,10 +113,7 @@ fn read_file(path: &Path, cap: usize) -> Capture {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Capture::Absent,
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-                return Capture::Failed(format!(
-                    "{}: permission denied (run st-preflight as root for a definite answer)",
-                    path.display()
-                ));
+                return Capture::Failed(format!("{}: permission denied ({ROOT_HINT})", path.display()));
             }
             Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
                 return Capture::Unreadable(format!("{} is a symlink; not followed", path.display()));
@@ -147,7 +144,7 @@ fn run(program: &Path, args: &[&str], opts: &Options) -> Capture {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Capture::NotFound,
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
             return Capture::Failed(format!(
-                "cannot run {}: permission denied (run st-preflight as root for a definite answer)",
+                "cannot run {}: permission denied ({ROOT_HINT})",
                 program.display()
             ));
         }

@@ -14,6 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::source::SourceId;
 
+/// Appended to every permission failure: without root some sources see less.
+pub const ROOT_HINT: &str = "run st-preflight as root for a definite answer";
+
 /// What a command printed, or a file held.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Output {

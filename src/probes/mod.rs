@@ -202,7 +202,7 @@ fn failure_detail(out: &Output) -> String {
         || lower.contains("not permitted")
         || lower.contains("must be run as root")
     {
-        detail.push_str(" (run st-preflight as root for a definite answer)");
+        detail.push_str(&format!(" ({})", crate::host::ROOT_HINT));
     }
     detail
 }
