@@ -6,6 +6,8 @@
 //! `wait4`, cross-checked with `getrusage(RUSAGE_CHILDREN)`).
 //!
 //! Run: `cargo bench --bench check` (optionally `-- 50` for 50 runs each).
+//! `ST_PREFLIGHT_KEEP_LARGE=DIR` also copies the large bundle into DIR
+//! (created if need be) and leaves it there, for profiling the binary on it.
 //! Targets: typical well under 10 ms; large under 300 ms and 100 MB.
 
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // A bench prints and runs the binary.
@@ -100,6 +102,10 @@ fn main() {
     let large = tmp.path().join("large");
     let built = Instant::now();
     large_bundle::write_large_bundle(&fixture, &large, 20_000, 500_000);
+    if let Some(keep) = std::env::var_os("ST_PREFLIGHT_KEEP_LARGE") {
+        large_bundle::copy_bundle(&large, Path::new(&keep));
+        println!("large bundle kept in {}", Path::new(&keep).display());
+    }
     let size = |f: &str| std::fs::metadata(large.join(f)).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
     println!("binary: {BIN}");
     println!(

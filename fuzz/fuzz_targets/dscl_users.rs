@@ -1,4 +1,6 @@
-//! `probes::dscl::parse_users` on arbitrary stdout: must return, never panic.
+//! `probes::dscl::parse_users` on arbitrary stdout: must return, never panic,
+//! and read exactly as the general plist reader alone does (the fast XML
+//! reader may only decline, never read differently).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -7,7 +9,9 @@ use st_preflight::probes::dscl;
 
 fuzz_target!(|data: &[u8]| {
     let out = Output { stdout: data.to_vec(), ..Output::default() };
-    if let Ok(users) = dscl::parse_users(&out) {
+    let parsed = dscl::parse_users(&out);
+    assert_eq!(parsed, dscl::parse_users_generally(&out), "the two readers disagree");
+    if let Ok(users) = parsed {
         // The accessors the rules call on every record.
         for u in &users {
             let _ = (u.is_mobile(), u.directory_node(), u.has_token_marker(), u.is_system());

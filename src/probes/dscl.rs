@@ -12,6 +12,8 @@ use super::{Exits, ParseError, Spec, plist_value, utf8};
 use crate::host::Output;
 use crate::source::SourceId;
 
+mod records_xml;
+
 pub const USERS_SPEC: Spec<Vec<LocalUser>> =
     Spec { source: SourceId::LocalUsers, exits: Exits::Zero, parse: parse_users, when_absent: None };
 
@@ -66,8 +68,71 @@ impl LocalUser {
 }
 
 pub fn parse_users(out: &Output) -> Result<Vec<LocalUser>, ParseError> {
-    // Record by record: 20,000 records never exist as one plist tree.
+    // The XML dscl prints, quickly; anything else, or anything wrong with it,
+    // goes to the general reader, which decides and explains.
+    let fast = records_xml::read::<Record>(&out.stdout, MAX_RECORDS)
+        .and_then(|records| records.into_iter().map(Record::into_user).collect());
+    match fast {
+        Some(users) => Ok(users),
+        None => parse_users_generally(out),
+    }
+}
+
+/// [`parse_users`] through the general plist reader alone (XML, binary or
+/// ASCII), record by record: 20,000 records never exist as one plist tree.
+/// Public for the fuzz target that compares the two readers.
+#[doc(hidden)]
+pub fn parse_users_generally(out: &Output) -> Result<Vec<LocalUser>, ParseError> {
     plist_value::parse_array(&out.stdout)
+}
+
+/// A local record as it is read, before it is known to have a RecordName.
+#[derive(Default)]
+struct Record {
+    user: LocalUser,
+    name: Option<String>,
+}
+
+impl Record {
+    fn into_user(self) -> Option<LocalUser> {
+        Some(LocalUser { name: self.name?, ..self.user })
+    }
+}
+
+impl records_xml::Record for Record {
+    fn wants(key: &str) -> bool {
+        matches!(
+            key.strip_prefix(STD),
+            Some(
+                "RecordName"
+                    | "UniqueID"
+                    | "GeneratedUID"
+                    | "RealName"
+                    | "NFSHomeDirectory"
+                    | "OriginalNodeName"
+                    | "AuthenticationAuthority"
+            )
+        )
+    }
+
+    fn set(&mut self, key: &str, values: Vec<String>) {
+        let (user, attr) = (&mut self.user, key.strip_prefix(STD));
+        if attr == Some("AuthenticationAuthority") {
+            user.authentication_authority = values;
+            return;
+        }
+        // The other attributes are single-valued: the first string counts.
+        let first = values.into_iter().next();
+        match attr {
+            Some("RecordName") => self.name = first,
+            Some("UniqueID") => user.uid = first.and_then(|u| u.trim().parse().ok()),
+            Some("GeneratedUID") => user.generated_uid = first,
+            Some("RealName") => user.real_name = first,
+            Some("NFSHomeDirectory") => user.home = first,
+            Some("OriginalNodeName") => user.original_node = first,
+            _ => {}
+        }
+    }
 }
 
 impl plist_value::FromElement for LocalUser {
@@ -76,29 +141,17 @@ impl plist_value::FromElement for LocalUser {
     const ELEMENTS: &'static str = "records";
 
     fn from_element(i: usize, record: plist::Value) -> Result<Self, ParseError> {
+        use records_xml::Record as _;
         let dict = record
             .into_dictionary()
             .ok_or_else(|| ParseError::whole(format!("record {i} is not a dictionary")))?;
-        let mut user = LocalUser::default();
-        let mut name = None;
-        // One pass that moves the values out: no lookups, no copies.
-        let first = plist_value::into_first_string;
+        let mut read = Record::default();
         for (key, value) in dict {
-            match key.strip_prefix(STD) {
-                Some("RecordName") => name = first(value),
-                Some("UniqueID") => user.uid = first(value).and_then(|u| u.trim().parse().ok()),
-                Some("GeneratedUID") => user.generated_uid = first(value),
-                Some("RealName") => user.real_name = first(value),
-                Some("NFSHomeDirectory") => user.home = first(value),
-                Some("OriginalNodeName") => user.original_node = first(value),
-                Some("AuthenticationAuthority") => {
-                    user.authentication_authority = plist_value::into_strings(value)
-                }
-                _ => {}
+            if Record::wants(&key) {
+                read.set(&key, plist_value::into_strings(value));
             }
         }
-        user.name = name.ok_or_else(|| ParseError::whole(format!("record {i} has no RecordName")))?;
-        Ok(user)
+        read.into_user().ok_or_else(|| ParseError::whole(format!("record {i} has no RecordName")))
     }
 }
 
@@ -279,5 +332,137 @@ mod tests {
         assert!(
             matches!(parse_admin_group(&failed), Err(ParseError::ToolError(m)) if m.contains("eDSRecordNotFound"))
         );
+    }
+
+    mod readers_agree {
+        use plist::{Dictionary, Value};
+        use proptest::prelude::*;
+
+        use super::*;
+
+        const ATTRS: [&str; 8] = [
+            "RecordName",
+            "UniqueID",
+            "GeneratedUID",
+            "RealName",
+            "NFSHomeDirectory",
+            "OriginalNodeName",
+            "AuthenticationAuthority",
+            "PrimaryGroupID",
+        ];
+
+        /// Strings the fast reader must accept: printable, with the
+        /// characters XML escapes.
+        fn plain() -> impl Strategy<Value = String> {
+            "[ -~\t\nà-ÿ\u{4e00}-\u{4e20}]{0,12}"
+        }
+
+        /// One attribute value as dscl prints it (an array) or a lone string.
+        fn value(text: BoxedStrategy<String>) -> impl Strategy<Value = Value> {
+            prop_oneof![
+                4 => prop::collection::vec(text.clone(), 0..4)
+                    .prop_map(|v| Value::Array(v.into_iter().map(Value::String).collect())),
+                1 => text.prop_map(Value::String),
+            ]
+        }
+
+        fn key() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => prop::sample::select(&ATTRS[..]).prop_map(|a| format!("{STD}{a}")),
+                1 => plain(),
+            ]
+        }
+
+        fn records(text: BoxedStrategy<String>) -> impl Strategy<Value = Vec<u8>> {
+            let record = prop::collection::vec((key(), value(text)), 0..8);
+            prop::collection::vec(record, 0..6).prop_map(|records| {
+                let array = records
+                    .into_iter()
+                    .map(|attrs| Value::Dictionary(attrs.into_iter().collect::<Dictionary>()))
+                    .collect();
+                let mut xml = Vec::new();
+                Value::Array(array).to_writer_xml(&mut xml).unwrap();
+                xml
+            })
+        }
+
+        /// An edit that breaks the shape in the ways that matter.
+        fn edit() -> impl Strategy<Value = (prop::sample::Index, usize, &'static str)> {
+            let insert = prop::sample::select(
+                &[
+                    "",
+                    "<",
+                    ">",
+                    "&",
+                    ";",
+                    "&amp;",
+                    "&#0;",
+                    "&#x41;",
+                    "&bogus;",
+                    "\r",
+                    "\u{1b}",
+                    "<string>",
+                    "</string>",
+                    "<array>",
+                    "</array>",
+                    "<dict>",
+                    "</dict>",
+                    "<key>",
+                    "<!-- c -->",
+                    "<integer>1</integer>",
+                    "<string/>",
+                    " ",
+                    "\u{ff}",
+                ][..],
+            );
+            (any::<prop::sample::Index>(), 0usize..4, insert)
+        }
+
+        fn compare(xml: &[u8]) -> Result<(), TestCaseError> {
+            let out = Output { stdout: xml.to_vec(), ..Output::default() };
+            prop_assert_eq!(
+                parse_users(&out),
+                parse_users_generally(&out),
+                "{}",
+                String::from_utf8_lossy(xml)
+            );
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256),
+                ..ProptestConfig::default()
+            })]
+
+            /// What CFPropertyList-style XML holds, the fast reader reads,
+            /// and reads as the general reader does.
+            #[test]
+            fn on_plain_records(xml in records(plain().boxed())) {
+                prop_assert!(records_xml::read::<Record>(&xml, MAX_RECORDS).is_some());
+                compare(&xml)?;
+            }
+
+            /// Any strings (control characters, `\r`): it may decline, but
+            /// never reads differently.
+            #[test]
+            fn on_any_strings(xml in records(any::<String>().boxed())) {
+                compare(&xml)?;
+            }
+
+            /// Edited documents: whatever it accepts reads as the general
+            /// reader reads it, and what it does not accept the general reader
+            /// decides.
+            #[test]
+            fn on_edited_records(xml in records(plain().boxed()), edits in prop::collection::vec(edit(), 1..4)) {
+                let mut xml = xml;
+                for (at, delete, insert) in edits {
+                    let at = at.index(xml.len() + 1);
+                    let end = (at + delete).min(xml.len());
+                    xml.splice(at..end, insert.bytes());
+                }
+                compare(&xml)?;
+            }
+        }
     }
 }

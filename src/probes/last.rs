@@ -42,8 +42,12 @@ const MAX_CONSOLE_ACCOUNTS: usize = 200_000;
 pub fn parse(out: &Output) -> Result<LoginHistory, ParseError> {
     let text = utf8(&out.stdout)?;
     let mut history = LoginHistory::default();
-    // Counted in a hash map (a lookup per console line), sorted once at the end.
-    let mut console: HashMap<&str, ConsoleLogins> = HashMap::new();
+    // Counted in a hash map (a lookup per console line), sorted once at the
+    // end. Its keys are copies, not slices of `text`: comparing a key that
+    // points anywhere into 36 MB of history was a cache miss per lookup.
+    // The default hasher stays: the names come from the Mac, and a fixed
+    // hash would let crafted names make every lookup collide.
+    let mut console: HashMap<Box<str>, ConsoleLogins> = HashMap::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -67,10 +71,10 @@ pub fn parse(out: &Output) -> Result<LoginHistory, ParseError> {
                 return Err(ParseError::at(n + 1, why));
             }
             let date = self::fields(line).skip(2).take(4).collect::<Vec<_>>().join(" ");
-            console.insert(name, ConsoleLogins { count: 1, latest: cut(date, 40) });
+            console.insert(name.into(), ConsoleLogins { count: 1, latest: cut(date, 40) });
         }
     }
-    history.console = console.into_iter().map(|(name, logins)| (name.to_string(), logins)).collect();
+    history.console = console.into_iter().map(|(name, logins)| (name.into_string(), logins)).collect();
     Ok(history)
 }
 

@@ -17,10 +17,10 @@ const MAX_DEPTH: usize = 64;
 /// At most this many values (keys included) in one plist. A binary plist
 /// can reference one object many times, so a few kilobytes could otherwise
 /// expand into billions of values; 20,000 dscl records are about 460,000.
-const MAX_VALUES: usize = 1_000_000;
+pub(crate) const MAX_VALUES: usize = 1_000_000;
 /// At most this many bytes of strings and data in one plist, for the same
 /// reason (a 1 MB string referenced a thousand times).
-const MAX_CONTENT_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_CONTENT_BYTES: usize = 64 * 1024 * 1024;
 
 /// Parses XML, binary or ASCII plist bytes, within the limits above.
 pub fn parse(bytes: &[u8]) -> Result<Value, ParseError> {
@@ -342,15 +342,6 @@ pub fn into_strings(value: Value) -> Vec<String> {
         Value::Array(items) => items.into_iter().filter_map(Value::into_string).collect(),
         Value::String(s) => vec![s],
         _ => Vec::new(),
-    }
-}
-
-/// The first of [`into_strings`].
-pub fn into_first_string(value: Value) -> Option<String> {
-    match value {
-        Value::Array(items) => items.into_iter().find_map(Value::into_string),
-        Value::String(s) => Some(s),
-        _ => None,
     }
 }
 
