@@ -70,16 +70,26 @@ fn check_for_extension_attribute(args: &CheckArgs) -> Outcome {
 }
 
 fn run_check(args: &CheckArgs) -> Result<Outcome, Failure> {
-    let mut notes = Vec::new();
+    let (mut notes, mut not_saved) = (Vec::new(), false);
     let (captures, meta) = match &args.from {
         Some(dir) => {
             let bundle = bundle::load(dir).map_err(|e| Failure::new(ErrorKind::BadInput, e))?;
             (bundle.captures, bundle.meta)
         }
         None => {
-            let (captures, meta) = probe_live(&args.live, &mut notes)?;
+            let (captures, meta) = capture_live(&live_options(&args.live, &mut notes)?);
+            // A bundle that cannot be written costs the bundle, never the
+            // report: an extension attribute that saves one runs again on a
+            // Mac where the folder is no longer empty.
             if let Some(dir) = &args.save_bundle {
-                notes.push(save(dir, &captures, &meta)?);
+                match open_folder(dir).and_then(|folder| save(&folder, &captures, &meta)) {
+                    Ok(note) => notes.push(note),
+                    Err(failure) => {
+                        notes
+                            .push(format!("the report stands, but no bundle was saved: {}", failure.message));
+                        not_saved = true;
+                    }
+                }
             }
             (captures, Some(meta))
         }
@@ -96,15 +106,25 @@ fn run_check(args: &CheckArgs) -> Result<Outcome, Failure> {
         CheckFormat::Table => report::table::render(&report, table_style(args.color)),
     };
     // An extension attribute's exit status is not its result: jamf always exits 0.
-    let by_verdict = args.exit_code && args.format != CheckFormat::Jamf;
-    let status = if by_verdict { exit_code::for_verdict(report.verdict) } else { exit_code::REPORT };
+    let status = if args.format == CheckFormat::Jamf {
+        exit_code::REPORT
+    } else if not_saved {
+        exit_code::BAD_INPUT
+    } else if args.exit_code {
+        exit_code::for_verdict(report.verdict)
+    } else {
+        exit_code::REPORT
+    };
     Ok(Outcome { stdout, stderr: notes, status })
 }
 
 pub fn collect(args: &CollectArgs) -> Result<Outcome, Failure> {
     let mut notes = Vec::new();
-    let (captures, meta) = probe_live(&args.live, &mut notes)?;
-    let stdout = save(&args.out, &captures, &meta)? + "\n";
+    let opts = live_options(&args.live, &mut notes)?;
+    // Refused before any command runs.
+    let folder = open_folder(&args.out)?;
+    let (captures, meta) = capture_live(&opts);
+    let stdout = save(&folder, &captures, &meta)? + "\n";
     Ok(Outcome { stdout, stderr: notes, status: exit_code::REPORT })
 }
 
@@ -163,7 +183,8 @@ pub fn profile(args: &ProfileArgs) -> Result<Outcome, Failure> {
     }
 }
 
-fn probe_live(args: &LiveArgs, notes: &mut Vec<String>) -> Result<(Captures, Meta), Failure> {
+/// The live prober's options, once it is known that this is a Mac.
+fn live_options(args: &LiveArgs, notes: &mut Vec<String>) -> Result<live::Options, Failure> {
     let opts =
         live::Options { system_root: args.system_root.clone(), timeout: args.timeout, ..Default::default() };
     if !opts.is_mac() {
@@ -184,7 +205,11 @@ fn probe_live(args: &LiveArgs, notes: &mut Vec<String>) -> Result<(Captures, Met
                 .into(),
         );
     }
-    let run = live::capture_all(&opts);
+    Ok(opts)
+}
+
+fn capture_live(opts: &live::Options) -> (Captures, Meta) {
+    let run = live::capture_all(opts);
     let meta = Meta {
         format: bundle::FORMAT.into(),
         version: bundle::VERSION,
@@ -192,11 +217,16 @@ fn probe_live(args: &LiveArgs, notes: &mut Vec<String>) -> Result<(Captures, Met
         tool_version: Some(env!("CARGO_PKG_VERSION").into()),
         sources: run.sources.iter().map(|(id, m)| (id.as_str().to_string(), m.clone())).collect(),
     };
-    Ok((run.captures, meta))
+    (run.captures, meta)
 }
 
-fn save(dir: &Path, captures: &Captures, meta: &Meta) -> Result<String, Failure> {
-    let written = write::write(dir, captures, meta).map_err(|e| Failure::new(ErrorKind::CannotWrite, e))?;
+fn open_folder(dir: &Path) -> Result<write::Folder, Failure> {
+    write::Folder::open(dir).map_err(|e| Failure::new(ErrorKind::CannotWrite, e))
+}
+
+fn save(folder: &write::Folder, captures: &Captures, meta: &Meta) -> Result<String, Failure> {
+    let written = folder.write(captures, meta).map_err(|e| Failure::new(ErrorKind::CannotWrite, e))?;
+    let dir = folder.path();
     Ok(format!(
         "Bundle written to {} ({} files, {} bytes; it names this Mac's accounts, so it is readable by its owner only).\n\
          Check it anywhere with: st-preflight check --from {}",

@@ -314,14 +314,59 @@ fn the_collected_bundle_is_private_and_complete() {
 }
 
 #[test]
-fn collect_refuses_a_folder_that_is_not_empty() {
+fn collect_refuses_a_folder_that_is_not_empty_before_running_anything() {
     let mac = FakeMac::from_fixture("lab-mac-ad-fv-off");
+    let ran = mac.dir.path().join("last-ran");
+    let mac = mac.runs("last", &format!(": > '{}'", ran.display()));
     let root = mac.build();
     let out = mac.dir.path().join("busy");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("keep.txt"), "mine").unwrap();
-    st().arg("collect").arg("--system-root").arg(&root).arg("--out").arg(&out).assert().code(3);
+    let refused =
+        st().arg("collect").arg("--system-root").arg(&root).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(refused.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
     let names: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["keep.txt"]);
+    assert!(!ran.exists(), "a command ran although the folder was refused");
+}
+
+/// An extension attribute that saves a bundle runs again on a Mac where the
+/// folder already holds the last one: the report must still come.
+#[test]
+fn check_save_bundle_into_a_busy_folder_still_reports() {
+    let mac = FakeMac::from_fixture("lab-mac-ad-fv-off");
+    let root = mac.build();
+    let busy = mac.dir.path().join("busy");
+    std::fs::create_dir(&busy).unwrap();
+    std::fs::write(busy.join("keep.txt"), "mine").unwrap();
+    let check = |format: &str| {
+        st().arg("check")
+            .arg("--system-root")
+            .arg(&root)
+            .arg("--save-bundle")
+            .arg(&busy)
+            .args(["--format", format, "--exit-code"])
+            .output()
+            .unwrap()
+    };
+    let json = check("json");
+    assert_eq!(json.status.code(), Some(3), "the bundle was asked for and not written");
+    let stderr = String::from_utf8_lossy(&json.stderr);
+    assert!(stderr.contains("no bundle was saved") && stderr.contains("not empty"), "{stderr}");
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["verdict"], "will-appear");
+
+    let jamf = check("jamf");
+    assert_eq!(jamf.status.code(), Some(0));
+    let result = String::from_utf8(jamf.stdout).unwrap();
+    let report: Value =
+        serde_json::from_str(result.strip_prefix("<result>").unwrap().strip_suffix("</result>").unwrap())
+            .unwrap();
+    assert_eq!(report["verdict"], "will-appear");
+    assert!(report.get("error").is_none());
+
+    let names: Vec<_> = std::fs::read_dir(&busy).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names, ["keep.txt"]);
 }
 

@@ -35,13 +35,36 @@ pub struct Written {
     pub bytes: u64,
 }
 
-/// A new bundle in `dir` (which must not exist, or be an empty folder).
-pub fn write(dir: &Path, captures: &Captures, meta: &Meta) -> Result<Written, WriteError> {
-    let folder = open_folder(dir)?;
+/// The folder a new bundle goes into, opened before anything is captured:
+/// a folder that cannot be used is refused before any command runs.
+pub struct Folder {
+    fd: OwnedFd,
+    path: PathBuf,
+}
+
+impl Folder {
+    /// Creates `dir` (mode 0700), or takes an existing empty folder, and
+    /// opens it without following a symlink so that every file is created
+    /// inside it.
+    pub fn open(dir: &Path) -> Result<Folder, WriteError> {
+        open_folder(dir).map(|fd| Folder { fd, path: dir.to_path_buf() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes the bundle; the folder must still be empty.
+    pub fn write(&self, captures: &Captures, meta: &Meta) -> Result<Written, WriteError> {
+        write_into(&self.fd, &self.path, captures, meta)
+    }
+}
+
+fn write_into(folder: &OwnedFd, dir: &Path, captures: &Captures, meta: &Meta) -> Result<Written, WriteError> {
     let mut written = Written { files: 0, bytes: 0 };
     let mut put = |name: String, bytes: &[u8]| -> Result<(), WriteError> {
-        let file = create_in(&folder, &name)
-            .map_err(|source| WriteError::Write { path: dir.join(&name), source })?;
+        let file =
+            create_in(folder, &name).map_err(|source| WriteError::Write { path: dir.join(&name), source })?;
         let mut file = File::from(file);
         file.write_all(bytes).map_err(|source| WriteError::Write { path: dir.join(&name), source })?;
         written.files += 1;
@@ -78,8 +101,6 @@ pub fn write(dir: &Path, captures: &Captures, meta: &Meta) -> Result<Written, Wr
     Ok(written)
 }
 
-/// Creates `dir` (mode 0700), or takes an existing empty folder, and opens
-/// it without following a symlink so that every file is created inside it.
 fn open_folder(dir: &Path) -> Result<OwnedFd, WriteError> {
     match std::fs::symlink_metadata(dir) {
         Ok(md) if md.file_type().is_symlink() => return Err(WriteError::Symlink(dir.to_path_buf())),
