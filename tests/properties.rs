@@ -519,6 +519,7 @@ fn check_users(users: &[GenUser], parsed: &[probes::dscl::LocalUser]) -> Result<
     prop_assert_eq!(parsed.len(), users.len());
     for (g, p) in users.iter().zip(parsed) {
         prop_assert_eq!(&p.name, &g.names[0]);
+        prop_assert_eq!(&p.aliases[..], &g.names[1..]);
         prop_assert_eq!(p.uid, g.uid);
         prop_assert_eq!(&p.generated_uid, &g.guid);
         prop_assert_eq!(&p.original_node, &g.original_node);

@@ -252,3 +252,40 @@ fn an_existing_local_record_means_no_dialog_for_that_user() {
     mac.user = Some("newperson".into());
     assert_eq!(mac.check().verdict, Verdict::WillAppear);
 }
+
+/// Any RecordName logs in to its record: a second name is an existing
+/// account too, and the findings about that account put it first.
+#[test]
+fn a_record_is_found_by_any_of_its_names() {
+    let lab = Mac::lab().edit(
+        SourceId::LocalUsers,
+        "<string>ladmin</string>\n",
+        "<string>ladmin</string>\n\t\t\t<string>Local Admin</string>\n",
+    );
+    let mut mac = lab;
+    mac.user = Some("local admin".into());
+    let eval = mac.check();
+    let c = eval.condition(ConditionId::NewAccount);
+    assert_eq!(c.met, Some(false));
+    assert!(c.detail.contains("a name of the local record ladmin"), "{}", c.detail);
+    assert_eq!(eval.verdict, Verdict::WillNotAppear);
+}
+
+#[test]
+fn the_asked_mobile_account_leads_the_bypassed_finding_under_any_of_its_names() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bypassed-mobile-user");
+    let mac = Mac { captures: bundle::load(&dir).unwrap().captures, user: Some("MYDOMAIN\\jdoe".into()) };
+    // jdoe's record, with the domain-qualified name as a second RecordName.
+    let mut mac = mac.edit(
+        SourceId::LocalUsers,
+        "<string>jdoe</string>\n",
+        "<string>jdoe</string>\n\t\t\t<string>MYDOMAIN\\jdoe</string>\n",
+    );
+    let eval = mac.check();
+    assert_eq!(eval.condition(ConditionId::NewAccount).met, Some(false));
+    let f = finding(&eval, FindingId::BypassedMobileAccounts).unwrap();
+    assert!(f.message.starts_with("jdoe's mobile account"), "{}", f.message);
+    mac.user = Some("someone-else".into());
+    let f = finding(&mac.check(), FindingId::BypassedMobileAccounts).map(|f| f.message.clone()).unwrap();
+    assert!(!f.starts_with("jdoe's"), "{f}");
+}

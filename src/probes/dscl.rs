@@ -31,6 +31,8 @@ const MAX_RECORDS: usize = 100_000;
 pub struct LocalUser {
     /// The short name (the first RecordName).
     pub name: String,
+    /// The other RecordNames, which log in to the same account.
+    pub aliases: Vec<String>,
     pub uid: Option<i64>,
     pub generated_uid: Option<String>,
     pub real_name: Option<String>,
@@ -59,6 +61,12 @@ impl LocalUser {
     /// not itself the token (scripts can write it too).
     pub fn has_token_marker(&self) -> bool {
         self.authentication_authority.iter().any(|a| a.split_whitespace().any(|v| v == ";SecureToken;"))
+    }
+
+    /// Whether `name` (as typed at the login window) names this record: its
+    /// short name or an alias, in any case.
+    pub fn answers_to(&self, name: &str) -> bool {
+        std::iter::once(&self.name).chain(&self.aliases).any(|n| n.eq_ignore_ascii_case(name))
     }
 
     /// Not a person: root and the `_` service accounts.
@@ -121,10 +129,15 @@ impl records_xml::Record for Record {
             user.authentication_authority = values;
             return;
         }
-        // The other attributes are single-valued: the first string counts.
-        let first = values.into_iter().next();
+        // The others hold one value, RecordName some aliases too: the first
+        // string counts.
+        let mut values = values.into_iter();
+        let first = values.next();
         match attr {
-            Some("RecordName") => self.name = first,
+            Some("RecordName") => {
+                self.name = first;
+                user.aliases = values.collect();
+            }
             Some("UniqueID") => user.uid = first.and_then(|u| u.trim().parse().ok()),
             Some("GeneratedUID") => user.generated_uid = first,
             Some("RealName") => user.real_name = first,
@@ -264,6 +277,12 @@ mod tests {
 </array></plist>"#;
         let users = parse_users(&out(xml)).unwrap();
         assert_eq!(users[0].name, "ladmin");
+        assert_eq!(users[0].aliases, ["Local Admin"]);
+        assert!(
+            users[0].answers_to("LOCAL ADMIN")
+                && users[0].answers_to("ladmin")
+                && !users[0].answers_to("local")
+        );
         assert_eq!(users[0].uid, Some(501));
         assert!(users[0].has_token_marker() && !users[0].is_mobile());
         assert!(users[1].is_mobile());

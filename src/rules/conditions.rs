@@ -320,15 +320,22 @@ fn new_account(facts: &Facts, question: &Question) -> Condition {
         );
         return unknown(id, detail, &[SourceId::LocalUsers]);
     };
-    let existing = users.iter().find(|u| u.name.eq_ignore_ascii_case(user));
+    // Any RecordName logs in to the record, so any of them means it exists.
+    let existing = users.iter().find(|u| u.answers_to(user));
+    let who = match existing {
+        Some(u) if !u.name.eq_ignore_ascii_case(user) => {
+            format!("{user} (a name of the local record {})", u.name)
+        }
+        _ => user.clone(),
+    };
     let (met, detail) = match existing {
         Some(u) if u.is_mobile() => {
-            (false, format!("{user} already has a mobile account here; the dialog does not come back for it"))
+            (false, format!("{who} already has a mobile account here; the dialog does not come back for it"))
         }
         Some(_) => {
-            (false, format!("{user} already has a local record here; its account is not being created"))
+            (false, format!("{who} already has a local record here; its account is not being created"))
         }
-        None => (true, format!("{user} has no local record yet: the next login creates the mobile account")),
+        None => (true, format!("{who} has no local record yet: the next login creates the mobile account")),
     };
     let mut c = condition(id, Some(met), Confidence::High, detail, &[SourceId::LocalUsers]);
     c.evidence = Some(SourceId::LocalUsers);

@@ -194,7 +194,12 @@ fn bypassed_mobile_accounts(facts: &Facts, eval: &Evaluation, question: &Questio
     if names.is_empty() {
         return None;
     }
-    let asked = question.user.as_ref().and_then(|u| names.iter().position(|n| n.eq_ignore_ascii_case(u)));
+    let records = facts.local_users.known();
+    let asked = question
+        .user
+        .as_ref()
+        .and_then(|u| records?.iter().find(|r| r.answers_to(u)))
+        .and_then(|r| names.iter().position(|n| *n == r.name));
     if let Some(i) = asked {
         let name = names.remove(i);
         names.insert(0, name);
