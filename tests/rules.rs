@@ -289,3 +289,23 @@ fn the_asked_mobile_account_leads_the_bypassed_finding_under_any_of_its_names() 
     let f = finding(&mac.check(), FindingId::BypassedMobileAccounts).map(|f| f.message.clone()).unwrap();
     assert!(!f.starts_with("jdoe's"), "{f}");
 }
+
+/// The findings read the macOS version where the conditions do: sw_vers,
+/// or the host snapshot when sw_vers did not answer.
+#[test]
+fn version_findings_fall_back_on_the_host_snapshot_like_the_conditions() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bypass-key-10.13.4");
+    let answered = Mac { captures: bundle::load(&dir).unwrap().captures, user: None };
+    let f = finding(&answered.check(), FindingId::BypassKeyIgnored).unwrap().message.clone();
+    assert!(f.contains("macOS 10.13.4 ignores it"), "{f}");
+
+    let host = r#"{"host_name":"m","os_name":"macOS","os_version":"10.13.4","kernel_version":"17.5.0","cpu_arch":"x86_64","root_filesystem":"apfs"}"#;
+    let eval = Mac { captures: bundle::load(&dir).unwrap().captures, user: None }
+        .set(SourceId::SwVers, Capture::Missing)
+        .prints(SourceId::Host, host)
+        .check();
+    let c = eval.condition(ConditionId::BypassKey);
+    assert_eq!(c.met, Some(false), "{}", c.detail);
+    let f = finding(&eval, FindingId::BypassKeyIgnored).unwrap();
+    assert!(f.message.contains("10.13.4 (by the host snapshot"), "{}", f.message);
+}

@@ -49,13 +49,15 @@ fn unknown(id: ConditionId, detail: String, sources: &[SourceId]) -> Condition {
 
 /// The macOS version, from sw_vers or, failing that, the host snapshot.
 #[derive(Clone, Copy)]
-struct Os {
-    version: Version,
-    confidence: Confidence,
-    from_host: bool,
+pub struct Os {
+    pub version: Version,
+    pub confidence: Confidence,
+    pub from_host: bool,
 }
 
-fn os_version(facts: &Facts) -> Option<Os> {
+/// The one place the rules read the macOS version, for the conditions and
+/// the findings alike.
+pub fn os_version(facts: &Facts) -> Option<Os> {
     if let Some(os) = facts.os.known() {
         return Some(Os { version: os.version, confidence: Confidence::High, from_host: false });
     }

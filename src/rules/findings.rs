@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::catalog::{ConditionId, FindingId};
-use super::conditions::{BOOTSTRAP_SINCE, BYPASS_KEY_SINCE, DIALOG_SINCE, bypass_setting};
+use super::conditions::{BOOTSTRAP_SINCE, BYPASS_KEY_SINCE, DIALOG_SINCE, bypass_setting, os_version};
 use super::verdict::Verdict;
 use super::{Evaluation, Question};
 use crate::probes::Facts;
@@ -50,6 +50,7 @@ pub fn findings(facts: &Facts, eval: &Evaluation, question: &Question) -> Vec<Fi
     let mut out = Vec::new();
     let fv_on = eval.filevault.on;
     let met = |id: ConditionId| eval.condition(id).met;
+    let os = os_version(facts);
 
     if let Some(f) = bypassed_mobile_accounts(facts, eval, question) {
         out.push(f);
@@ -111,14 +112,13 @@ pub fn findings(facts: &Facts, eval: &Evaluation, question: &Question) -> Vec<Fi
                 remedy: format!("Deploy the key in a device-level configuration profile instead: `{PROFILE_COMMAND}`."),
             });
         }
-        if let Some(os) =
-            facts.os.known().filter(|os| os.version >= DIALOG_SINCE && os.version < BYPASS_KEY_SINCE)
-        {
+        if let Some(os) = os.filter(|os| os.version >= DIALOG_SINCE && os.version < BYPASS_KEY_SINCE) {
+            let by_host = if os.from_host { " (by the host snapshot: sw_vers did not answer)" } else { "" };
             out.push(Finding {
                 id: FindingId::BypassKeyIgnored,
                 severity: Severity::Warning,
                 message: format!(
-                    "The bypass key is set, but macOS {} ignores it: it is honoured from 10.13.5.",
+                    "The bypass key is set, but macOS {}{by_host} ignores it: it is honoured from 10.13.5.",
                     os.version
                 ),
                 accounts: vec![],
@@ -131,7 +131,7 @@ pub fn findings(facts: &Facts, eval: &Evaluation, question: &Question) -> Vec<Fi
         out.push(f);
     }
 
-    let catalina_or_later = facts.os.known().is_some_and(|os| os.version >= BOOTSTRAP_SINCE);
+    let catalina_or_later = os.is_some_and(|os| os.version >= BOOTSTRAP_SINCE);
     let not_escrowed = facts.bootstrap.known().and_then(|b| b.escrowed) == Some(false);
     if catalina_or_later
         && not_escrowed
