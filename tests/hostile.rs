@@ -376,9 +376,9 @@ fn control_characters_in_names_are_escaped_in_the_table_and_exact_in_json() {
 
 /// comfy-table splits a word wider than its column by rescanning the rest
 /// of the word for every line it cuts off, so one long name without spaces
-/// is quadratic in the table (a 200,000-character name: 1.6 s in release; a
-/// 20 MB one: hours). JSON is unaffected. Ignored until src/report/table.rs
-/// bounds the text it hands to comfy-table (reported to the lead).
+/// was quadratic in the table (a 200,000-character name: 1.6 s in release; a
+/// 20 MB one: hours). The table now shortens what it hands to comfy-table
+/// (`report/escape.rs`); JSON keeps the name whole.
 #[test]
 fn a_very_long_name_renders_the_table_in_bounded_time() {
     let name = "x".repeat(2_000_000);
@@ -391,9 +391,9 @@ fn a_very_long_name_renders_the_table_in_bounded_time() {
 }
 
 /// `--format jamf` wraps the compact JSON in `<result>…</result>`; JSON does
-/// not escape `</`, so an account named `x</result>y` ends the element early
-/// and the extension attribute holds broken JSON. Ignored until
-/// src/report/json.rs escapes `</` as `<\/` (reported to the lead).
+/// not escape `</`, so an account named `x</result>y` ended the element
+/// early and the extension attribute held broken JSON. `report/json.rs`
+/// now writes `</` as `<\/`, which is the same JSON string.
 #[test]
 fn a_name_holding_the_end_tag_does_not_break_the_jamf_result() {
     let name = "tech</result><result>jones";
