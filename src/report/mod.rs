@@ -147,7 +147,8 @@ pub enum ErrorKind {
     BadInput,
     /// Live probing on a machine that is not a Mac.
     NotAMac,
-    /// `--save-bundle` could not write its folder.
+    /// A bundle folder that cannot be written (`collect`). No longer produced
+    /// in a report: `check --save-bundle` keeps its report when it cannot write.
     CannotWrite,
     /// A bug in st-preflight.
     Internal,
