@@ -56,49 +56,46 @@ impl Folder {
 
     /// Writes the bundle; the folder must still be empty.
     pub fn write(&self, captures: &Captures, meta: &Meta) -> Result<Written, WriteError> {
-        write_into(&self.fd, &self.path, captures, meta)
-    }
-}
-
-fn write_into(folder: &OwnedFd, dir: &Path, captures: &Captures, meta: &Meta) -> Result<Written, WriteError> {
-    let mut written = Written { files: 0, bytes: 0 };
-    let mut put = |name: String, bytes: &[u8]| -> Result<(), WriteError> {
-        let file =
-            create_in(folder, &name).map_err(|source| WriteError::Write { path: dir.join(&name), source })?;
-        let mut file = File::from(file);
-        file.write_all(bytes).map_err(|source| WriteError::Write { path: dir.join(&name), source })?;
-        written.files += 1;
-        written.bytes += bytes.len() as u64;
-        Ok(())
-    };
-    for (source, capture) in captures.iter() {
-        let id = source.as_str();
-        match capture {
-            Capture::Done(out) | Capture::TimedOut(out) => {
-                put(format!("{id}.out"), &out.stdout)?;
-                if !out.stderr.is_empty() {
-                    put(format!("{id}.err"), &out.stderr)?;
+        let (folder, dir) = (&self.fd, self.path.as_path());
+        let mut written = Written { files: 0, bytes: 0 };
+        let mut put = |name: String, bytes: &[u8]| -> Result<(), WriteError> {
+            let file = create_in(folder, &name)
+                .map_err(|source| WriteError::Write { path: dir.join(&name), source })?;
+            let mut file = File::from(file);
+            file.write_all(bytes).map_err(|source| WriteError::Write { path: dir.join(&name), source })?;
+            written.files += 1;
+            written.bytes += bytes.len() as u64;
+            Ok(())
+        };
+        for (source, capture) in captures.iter() {
+            let id = source.as_str();
+            match capture {
+                Capture::Done(out) | Capture::TimedOut(out) => {
+                    put(format!("{id}.out"), &out.stdout)?;
+                    if !out.stderr.is_empty() {
+                        put(format!("{id}.err"), &out.stderr)?;
+                    }
+                    if out.exit != 0 {
+                        put(format!("{id}.exit"), format!("{}\n", out.exit).as_bytes())?;
+                    }
+                    if matches!(capture, Capture::TimedOut(_)) {
+                        put(format!("{id}.timeout"), b"")?;
+                    }
                 }
-                if out.exit != 0 {
-                    put(format!("{id}.exit"), format!("{}\n", out.exit).as_bytes())?;
-                }
-                if matches!(capture, Capture::TimedOut(_)) {
-                    put(format!("{id}.timeout"), b"")?;
-                }
+                Capture::NotFound => put(format!("{id}.notfound"), b"")?,
+                Capture::Absent => put(format!("{id}.absent"), b"")?,
+                // Why it failed is in the report; the bundle records it as not captured.
+                Capture::Missing | Capture::Failed(_) | Capture::Unreadable(_) => {}
             }
-            Capture::NotFound => put(format!("{id}.notfound"), b"")?,
-            Capture::Absent => put(format!("{id}.absent"), b"")?,
-            // Why it failed is in the report; the bundle records it as not captured.
-            Capture::Missing | Capture::Failed(_) | Capture::Unreadable(_) => {}
         }
+        let mut meta = meta.clone();
+        meta.format = FORMAT.to_string();
+        meta.version = VERSION;
+        let mut json = serde_json::to_vec_pretty(&meta).expect("bundle.json always serialises");
+        json.push(b'\n');
+        put("bundle.json".to_string(), &json)?;
+        Ok(written)
     }
-    let mut meta = meta.clone();
-    meta.format = FORMAT.to_string();
-    meta.version = VERSION;
-    let mut json = serde_json::to_vec_pretty(&meta).expect("bundle.json always serialises");
-    json.push(b'\n');
-    put("bundle.json".to_string(), &json)?;
-    Ok(written)
 }
 
 fn open_folder(dir: &Path) -> Result<OwnedFd, WriteError> {
