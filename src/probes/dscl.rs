@@ -78,8 +78,8 @@ impl LocalUser {
 pub fn parse_users(out: &Output) -> Result<Vec<LocalUser>, ParseError> {
     // The XML dscl prints, quickly; anything else, or anything wrong with it,
     // goes to the general reader, which decides and explains.
-    let fast = records_xml::read::<Record>(&out.stdout, MAX_RECORDS)
-        .and_then(|records| records.into_iter().map(Record::into_user).collect());
+    let fast = records_xml::read::<PartialUser>(&out.stdout, MAX_RECORDS)
+        .and_then(|records| records.into_iter().map(PartialUser::into_user).collect());
     match fast {
         Some(users) => Ok(users),
         None => parse_users_generally(out),
@@ -94,20 +94,20 @@ pub fn parse_users_generally(out: &Output) -> Result<Vec<LocalUser>, ParseError>
     plist_value::parse_array(&out.stdout)
 }
 
-/// A local record as it is read, before it is known to have a RecordName.
+/// A [`LocalUser`] as it is read, before it is known to have a RecordName.
 #[derive(Default)]
-struct Record {
+struct PartialUser {
     user: LocalUser,
     name: Option<String>,
 }
 
-impl Record {
+impl PartialUser {
     fn into_user(self) -> Option<LocalUser> {
         Some(LocalUser { name: self.name?, ..self.user })
     }
 }
 
-impl records_xml::Record for Record {
+impl records_xml::Record for PartialUser {
     fn wants(key: &str) -> bool {
         matches!(
             key.strip_prefix(STD),
@@ -158,9 +158,9 @@ impl plist_value::FromElement for LocalUser {
         let dict = record
             .into_dictionary()
             .ok_or_else(|| ParseError::whole(format!("record {i} is not a dictionary")))?;
-        let mut read = Record::default();
+        let mut read = PartialUser::default();
         for (key, value) in dict {
-            if Record::wants(&key) {
+            if PartialUser::wants(&key) {
                 read.set(&key, plist_value::into_strings(value));
             }
         }
@@ -458,7 +458,7 @@ mod tests {
             /// and reads as the general reader does.
             #[test]
             fn on_plain_records(xml in records(plain().boxed())) {
-                prop_assert!(records_xml::read::<Record>(&xml, MAX_RECORDS).is_some());
+                prop_assert!(records_xml::read::<PartialUser>(&xml, MAX_RECORDS).is_some());
                 compare(&xml)?;
             }
 
