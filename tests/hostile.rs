@@ -588,6 +588,19 @@ fn twenty_thousand_users_and_half_a_million_logins_stay_fast() {
     assert_eq!(report["verdict"], "will-appear");
     let accounts = report["facts"]["accounts"].as_array().unwrap();
     assert_eq!(accounts.len(), 20_001);
+    // Worked out from large_bundle.rs: every tenth generated user is local,
+    // the rest are mobile; `last` line n is ladmin's when n % 50 == 0, else
+    // user n % 20,000's, and a console login when n % 3 == 0.
+    assert_eq!(accounts.iter().filter(|a| a["mobile"] == true).count(), 18_000);
+    let account = |name: &str| accounts.iter().find(|a| a["name"] == name).unwrap();
+    // ladmin: n a multiple of 150 below 500,000.
+    assert_eq!(account("ladmin")["console_logins"], 3_334);
+    // ad.user00001: n = 1 + 20,000 k, a multiple of 3 for k = 1, 4, ..., 22.
+    let user = account("ad.user00001");
+    assert_eq!(user["console_logins"], 8);
+    assert_eq!((user["mobile"].clone(), user["uid"].clone()), (Json::Bool(true), Json::from(1_000_001)));
+    assert_eq!(user["directory_node"], "/Active Directory/MYDOMAIN/mydomain.local");
+    assert_eq!(account("local00010")["mobile"], false);
     let table = run(dir.path(), &["--format", "table", "--color", "never"]);
     assert!(table.took < Duration::from_secs(20), "table took {:?}", table.took);
 }
