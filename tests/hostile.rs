@@ -713,7 +713,9 @@ fn replay(target: &str, bytes: &[u8]) {
         "bootstrap" => drop(probes::bootstrap::parse(&out)),
         "mcx" => drop(probes::mcx::parse(&out)),
         "host_info" => drop(probes::host_info::parse(&out)),
-        "dscl_users" => drop(probes::dscl::parse_users(&out)),
+        "dscl_users" => {
+            assert_eq!(probes::dscl::parse_users(&out), probes::dscl::parse_users_generally(&out))
+        }
         "dscl_admin" => {
             drop(probes::dscl::parse_admin_group(&out));
             drop(probes::dscl::parse_admin_group(&Output {
