@@ -319,16 +319,26 @@ fn collect_refuses_a_folder_that_is_not_empty_before_running_anything() {
     let ran = mac.dir.path().join("last-ran");
     let mac = mac.runs("last", &format!(": > '{}'", ran.display()));
     let root = mac.build();
-    let out = mac.dir.path().join("busy");
-    std::fs::create_dir(&out).unwrap();
-    std::fs::write(out.join("keep.txt"), "mine").unwrap();
+    let out = busy_folder(mac.dir.path());
     let refused =
         st().arg("collect").arg("--system-root").arg(&root).arg("--out").arg(&out).output().unwrap();
     assert_eq!(refused.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
-    let names: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(names, ["keep.txt"]);
+    assert_only_keep_txt(&out);
     assert!(!ran.exists(), "a command ran although the folder was refused");
+}
+
+/// A folder holding someone's file.
+fn busy_folder(parent: &Path) -> PathBuf {
+    let busy = parent.join("busy");
+    std::fs::create_dir(&busy).unwrap();
+    std::fs::write(busy.join("keep.txt"), "mine").unwrap();
+    busy
+}
+
+fn assert_only_keep_txt(folder: &Path) {
+    let names: Vec<_> = std::fs::read_dir(folder).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["keep.txt"], "{} was written to", folder.display());
 }
 
 /// An extension attribute that saves a bundle runs again on a Mac where the
@@ -337,9 +347,7 @@ fn collect_refuses_a_folder_that_is_not_empty_before_running_anything() {
 fn check_save_bundle_into_a_busy_folder_still_reports() {
     let mac = FakeMac::from_fixture("lab-mac-ad-fv-off");
     let root = mac.build();
-    let busy = mac.dir.path().join("busy");
-    std::fs::create_dir(&busy).unwrap();
-    std::fs::write(busy.join("keep.txt"), "mine").unwrap();
+    let busy = busy_folder(mac.dir.path());
     let check = |format: &str| {
         st().arg("check")
             .arg("--system-root")
@@ -366,8 +374,7 @@ fn check_save_bundle_into_a_busy_folder_still_reports() {
     assert_eq!(report["verdict"], "will-appear");
     assert!(report.get("error").is_none());
 
-    let names: Vec<_> = std::fs::read_dir(&busy).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(names, ["keep.txt"]);
+    assert_only_keep_txt(&busy);
 }
 
 #[test]
