@@ -8,6 +8,8 @@
 // build-dir); it still works for a normal `cargo test`.
 #![allow(deprecated)]
 
+#[path = "support/bundle_input.rs"]
+mod bundle_input;
 #[path = "../benches/support/large_bundle.rs"]
 mod large_bundle;
 
@@ -724,38 +726,9 @@ fn replay(target: &str, bytes: &[u8]) {
                 ..Output::default()
             }));
         }
-        "bundle" => replay_bundle(bytes),
+        "bundle" => bundle_input::check(bytes),
         other => panic!("tests/regressions/{other}: no such fuzz target"),
     }
-}
-
-/// fuzz/fuzz_targets/bundle.rs: `--user`, then one 0x1E-separated chunk per source.
-fn replay_bundle(bytes: &[u8]) {
-    use st_preflight::host::{Capture, Captures};
-    use st_preflight::rules::{self, Question};
-    use st_preflight::source::SourceId;
-    let mut chunks = bytes.split(|&b| b == 0x1e);
-    let user = chunks.next().filter(|u| !u.is_empty()).map(|u| String::from_utf8_lossy(u).into_owned());
-    let mut captures = Captures::default();
-    for source in SourceId::ALL {
-        let capture = match chunks.next() {
-            None | Some(b"!missing") => Capture::Missing,
-            Some(b"!absent") => Capture::Absent,
-            Some(b"!notfound") => Capture::NotFound,
-            Some(b"!timeout") => Capture::TimedOut(Output::default()),
-            Some(b) => Capture::Done(Output { stdout: b.to_vec(), ..Output::default() }),
-        };
-        captures.insert(source, capture);
-    }
-    let probed = probes::probe_all(&captures);
-    let question = Question { user };
-    let eval = rules::evaluate(&probed.facts, &question);
-    let report = st_preflight::report::Report::new(&probed, &eval, &question, None);
-    let _ = st_preflight::report::json::pretty(&report);
-    let _ = st_preflight::report::table::render(
-        &report,
-        st_preflight::report::table::Style { color: true, width: Some(100) },
-    );
 }
 
 /// Every input under tests/regressions/<target>/ that once crashed, hung or
