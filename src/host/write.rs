@@ -24,7 +24,7 @@ pub enum WriteError {
     NotADirectory(PathBuf),
     #[error("{}: cannot create the folder: {source}", path.display())]
     Create { path: PathBuf, source: io::Error },
-    #[error("{}: cannot write: {source}", path.display())]
+    #[error("{}: cannot write: {source}; the bundle's other files were removed again", path.display())]
     Write { path: PathBuf, source: io::Error },
 }
 
@@ -54,15 +54,36 @@ impl Folder {
         &self.path
     }
 
-    /// Writes the bundle; the folder must still be empty.
+    /// Writes the bundle; the folder must still be empty. Should a file fail
+    /// (a full disk), the files written so far are removed: a bundle cut
+    /// short would read as a whole one whose sources were not captured.
     pub fn write(&self, captures: &Captures, meta: &Meta) -> Result<Written, WriteError> {
+        let mut created = Vec::new();
+        let written = self.write_files(captures, meta, &mut created);
+        if written.is_err() {
+            for name in created {
+                // SAFETY: a valid dir fd and a NUL-terminated name we created in it.
+                unsafe { libc::unlinkat(self.fd.as_raw_fd(), name.as_ptr(), 0) };
+            }
+        }
+        written
+    }
+
+    fn write_files(
+        &self,
+        captures: &Captures,
+        meta: &Meta,
+        created: &mut Vec<CString>,
+    ) -> Result<Written, WriteError> {
         let (folder, dir) = (&self.fd, self.path.as_path());
         let mut written = Written { files: 0, bytes: 0 };
         let mut put = |name: String, bytes: &[u8]| -> Result<(), WriteError> {
-            let file = create_in(folder, &name)
-                .map_err(|source| WriteError::Write { path: dir.join(&name), source })?;
+            let fail = |source| WriteError::Write { path: dir.join(&name), source };
+            let c_name = CString::new(name.as_str()).map_err(|e| fail(io::Error::other(e)))?;
+            let file = create_in(folder, &c_name).map_err(fail)?;
+            created.push(c_name);
             let mut file = File::from(file);
-            file.write_all(bytes).map_err(|source| WriteError::Write { path: dir.join(&name), source })?;
+            file.write_all(bytes).map_err(fail)?;
             written.files += 1;
             written.bytes += bytes.len() as u64;
             Ok(())
@@ -141,8 +162,7 @@ fn open_folder(dir: &Path) -> Result<OwnedFd, WriteError> {
 }
 
 /// A new file (0600) in `folder`: fails if the name exists, even as a symlink.
-fn create_in(folder: &OwnedFd, name: &str) -> io::Result<OwnedFd> {
-    let name = CString::new(name).map_err(io::Error::other)?;
+fn create_in(folder: &OwnedFd, name: &CString) -> io::Result<OwnedFd> {
     let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_CLOEXEC;
     // SAFETY: valid dir fd and NUL-terminated name; the fd is owned at once.
     let fd = unsafe { libc::openat(folder.as_raw_fd(), name.as_ptr(), flags, 0o600 as libc::c_uint) };
@@ -151,4 +171,54 @@ fn create_in(folder: &OwnedFd, name: &str) -> io::Result<OwnedFd> {
     }
     // SAFETY: `fd` was just returned by openat(2).
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::Output;
+    use crate::source::SourceId;
+
+    fn captures() -> Captures {
+        let mut captures = Captures::default();
+        for id in SourceId::ALL {
+            captures.insert(id, Capture::Done(Output { stdout: b"out\n".to_vec(), ..Output::default() }));
+        }
+        captures
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<_> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_bundle_is_written_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("b");
+        let written = Folder::open(&dir).unwrap().write(&captures(), &Meta::default()).unwrap();
+        assert_eq!(written.files, SourceId::ALL.len() + 1);
+        assert_eq!(names(&dir).len(), SourceId::ALL.len() + 1);
+    }
+
+    /// A file that cannot be created half-way (here: one that appeared after
+    /// the folder was opened; on a Mac, a full disk) takes back the files
+    /// already written, and leaves the one that was there alone.
+    #[test]
+    fn a_bundle_cut_short_is_removed_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("b");
+        let folder = Folder::open(&dir).unwrap();
+        // bundle.json is written last, after every source.
+        std::fs::write(dir.join("bundle.json"), "someone else's").unwrap();
+        let err = folder.write(&captures(), &Meta::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("cannot write") && err.to_string().contains("removed again"),
+            "{err}"
+        );
+        assert_eq!(names(&dir), ["bundle.json"]);
+        assert_eq!(std::fs::read_to_string(dir.join("bundle.json")).unwrap(), "someone else's");
+    }
 }
