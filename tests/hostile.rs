@@ -607,6 +607,36 @@ fn twenty_thousand_users_and_half_a_million_logins_stay_fast() {
     assert!(table.took < Duration::from_secs(20), "table took {:?}", table.took);
 }
 
+/// What `collect` writes for a command stopped at the output cap: the output
+/// cut inside a line, exit 137, and `truncated` in bundle.json. Its whole
+/// lines are read; the status is not a failure; the report says it is cut.
+/// Without crypto-users or a marker, a cut history without an admin's
+/// console login cannot rule the admin out.
+#[test]
+fn a_source_cut_at_the_capture_limit_reads_its_whole_lines() {
+    let dir = copy_of("lab-mac-ad-fv-off");
+    fs::write(dir.path().join("last.out"), "jdoe      ttys000   Mon Mar  9 08:55 - 17:31  (08:36)\nladm")
+        .unwrap();
+    fs::write(dir.path().join("last.exit"), "137\n").unwrap();
+    fs::write(
+        dir.path().join("bundle.json"),
+        r#"{"format": "st-preflight-bundle", "version": 1, "sources": {"last": {"truncated": true}}}"#,
+    )
+    .unwrap();
+    let r = report(dir.path());
+    assert_source(&r, "last", "ok", "cut at the capture limit");
+    assert_eq!(r["verdict"], "will-appear", "crypto-users decides");
+
+    fs::remove_file(dir.path().join("crypto-users.out")).unwrap();
+    let users = fs::read_to_string(dir.path().join("local-users.out")).unwrap();
+    fs::write(dir.path().join("local-users.out"), users.replace("<string>;SecureToken;</string>", ""))
+        .unwrap();
+    let r = report(dir.path());
+    assert_eq!(r["verdict"], "unknown");
+    let admin = r["conditions"].as_array().unwrap().iter().find(|c| c["id"] == "securetoken-admin").unwrap();
+    assert_eq!(admin["met"], Json::Null, "{admin}");
+}
+
 // ---------------------------------------------------------------- contradictions
 
 #[test]

@@ -309,3 +309,35 @@ fn version_findings_fall_back_on_the_host_snapshot_like_the_conditions() {
     let f = finding(&eval, FindingId::BypassKeyIgnored).unwrap();
     assert!(f.message.contains("10.13.4 (by the host snapshot"), "{}", f.message);
 }
+
+/// `last` cut at the capture limit keeps the newest logins: an admin's
+/// console login in it still counts, but finding none proves nothing, since
+/// the first login may be among the cut-off oldest ones.
+#[test]
+fn a_login_history_cut_at_the_capture_limit_can_only_say_yes() {
+    let cut = |text: &str| {
+        Capture::Done(Output { stdout: text.as_bytes().to_vec(), truncated: true, ..Output::default() })
+    };
+    let without_token_evidence = || {
+        Mac::lab().set(SourceId::CryptoUsers, Capture::Missing).edit(
+            SourceId::LocalUsers,
+            "<string>;SecureToken;</string>",
+            "",
+        )
+    };
+    // Newest first; the last line was cut mid-way by the limit.
+    let eval = without_token_evidence()
+        .set(SourceId::Last, cut("jdoe      ttys000   Mon Mar  9 08:55 - 17:31  (08:36)\nladmin    cons"))
+        .check();
+    let c = eval.condition(ConditionId::SecuretokenAdmin);
+    assert_eq!(c.met, None, "{}", c.detail);
+    assert!(c.detail.contains("part of `last` that was captured"), "{}", c.detail);
+    assert_eq!(eval.verdict, Verdict::Unknown);
+
+    let eval = without_token_evidence()
+        .set(SourceId::Last, cut("ladmin    console   Mon Mar  9 08:55 - 17:31  (08:36)\nladmin    cons"))
+        .check();
+    let c = eval.condition(ConditionId::SecuretokenAdmin);
+    assert_eq!((c.met, c.evidence), (Some(true), Some(SourceId::Last)), "{}", c.detail);
+    assert_eq!(eval.verdict, Verdict::WillAppear);
+}

@@ -18,6 +18,9 @@ pub struct LoginHistory {
     pub console: BTreeMap<String, ConsoleLogins>,
     /// The `wtmp begins ...` trailer: how far back the history goes.
     pub since: Option<String>,
+    /// False when the output was cut at the capture limit: `last` lists the
+    /// newest first, so the oldest logins are the ones missing.
+    pub complete: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -41,7 +44,7 @@ const MAX_CONSOLE_ACCOUNTS: usize = 200_000;
 /// so fields are split on whitespace rather than read at fixed offsets.
 pub fn parse(out: &Output) -> Result<LoginHistory, ParseError> {
     let text = utf8(&out.stdout)?;
-    let mut history = LoginHistory::default();
+    let mut history = LoginHistory { complete: !out.truncated, ..LoginHistory::default() };
     // Counted in a hash map (a lookup per console line), sorted once at the
     // end. Its keys are copies, not slices of `text`: comparing a key that
     // points anywhere into 36 MB of history was a cache miss per lookup.
@@ -136,6 +139,25 @@ fn cut(mut text: String, max: usize) -> String {
 mod tests {
     use super::*;
     use crate::probes::test_support::{out, sample};
+
+    /// The capture limit cuts the output inside a line: the whole lines
+    /// before it still count, and the history says it is incomplete.
+    #[test]
+    fn output_cut_at_the_capture_limit_keeps_its_whole_lines() {
+        let cut = Output {
+            stdout: b"ladmin    console   Mon Mar  9 08:55 - 17:31  (08:36)\nladmin    cons".to_vec(),
+            truncated: true,
+            ..Output::default()
+        };
+        let (history, status, detail) = crate::probes::judge(&SPEC, &cut);
+        let history = history.unwrap();
+        assert_eq!((history.console_logins("ladmin"), history.complete), (1, false));
+        assert_eq!((status, detail.as_str()), (crate::probes::SourceStatus::Ok, ""));
+        // Whole, the same bytes refuse their last line.
+        let whole = Output { truncated: false, ..cut };
+        assert!(parse(&whole).is_err());
+        assert!(parse(&out(b"ladmin console Mon Mar  9 08:55\n")).unwrap().complete);
+    }
 
     #[test]
     fn real_line_variants() {

@@ -162,6 +162,16 @@ fn unknown<T>(status: SourceStatus, reason: String) -> Judged<T> {
 }
 
 fn judge<T>(spec: &Spec<T>, out: &Output) -> Judged<T> {
+    // Output stopped at the capture limit ends inside a line: the parser sees
+    // the whole lines only, rather than refusing the source for its last one.
+    let whole_lines;
+    let out = if out.truncated {
+        let end = memchr::memrchr(b'\n', &out.stdout).map_or(0, |i| i + 1);
+        whole_lines = Output { stdout: out.stdout[..end].to_vec(), ..out.clone() };
+        &whole_lines
+    } else {
+        out
+    };
     let parsed = (spec.parse)(out);
     // A command stopped at the output cap was killed by us: its status says nothing.
     let failed = out.exit != 0 && !out.truncated;

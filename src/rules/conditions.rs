@@ -278,15 +278,23 @@ fn securetoken_admin(facts: &Facts, accounts: Option<&[Account]>) -> Condition {
         return c;
     }
     let with_last = [SourceId::LocalUsers, SourceId::AdminGroup, SourceId::CryptoUsers, SourceId::Last];
-    if facts.logins.known().is_none() {
+    let Some(history) = facts.logins.known() else {
         let detail = format!(
             "no local administrator carries the ;SecureToken; marker, and neither tells: {crypto_why}; {}",
             facts.logins.why_unknown().unwrap_or_default()
         );
         return unknown(id, detail, &with_last);
-    }
+    };
     let logged_in: Vec<&Account> =
         admins.iter().copied().filter(|a| a.console_logins.unwrap_or(0) > 0).collect();
+    if logged_in.is_empty() && !history.complete {
+        // The oldest logins are the ones cut off: the first may be among them.
+        let detail = format!(
+            "no local administrator ({}) carries the marker or has logged in at the console in the part of `last` that was captured (cut at the capture limit; {crypto_why})",
+            names(&admins)
+        );
+        return unknown(id, detail, &with_last);
+    }
     let (met, detail) = if logged_in.is_empty() {
         (
             false,
