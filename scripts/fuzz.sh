@@ -55,23 +55,29 @@ seed host_info "$F"/*/host.out
 seed dscl_users "$S"/dscl-read* "$F"/*/local-users.out
 seed dscl_admin "$S"/dscl-read* "$F"/*/admin-group.out
 
-# Whole-bundle seeds, in the layout fuzz_targets/bundle.rs reads: `--user`,
-# then one chunk per source in SourceId::ALL order, separated by 0x1E.
+# Whole-bundle seeds, in the layout tests/support/bundle_input.rs reads:
+# `--user`, then one chunk per source in SourceId::ALL order, separated by
+# 0x1E. bundle_seed DIR CUT_ID: the fixture DIR, with source CUT_ID (if any)
+# as output cut at the capture limit (its first 150 bytes).
 ids=(sw-vers diskutil-info crypto-users fdesetup-status dsconfigad ldap-nodes local-users admin-group last bootstrap-token mcx-managed mcx-local host)
+bundle_seed() {
+    local dir="$1" cut="${2:-}" name id
+    name="$(basename "$dir")"
+    [ "$name" = bypassed-mobile-user ] && printf 'jdoe'
+    for id in "${ids[@]}"; do
+        printf '\x1e'
+        if [ "$id" = "$cut" ] && [ -f "$dir/$id.out" ]; then printf '!cut:'; head -c 150 "$dir/$id.out"
+        elif [ -f "$dir/$id.out" ]; then cat "$dir/$id.out"
+        elif [ -e "$dir/$id.absent" ]; then printf '!absent'
+        else printf '!missing'
+        fi
+    done
+}
 mkdir -p corpus/bundle
 for dir in "$F"/*/; do
-    name="$(basename "$dir")"
-    {
-        [ "$name" = bypassed-mobile-user ] && printf 'jdoe'
-        for id in "${ids[@]}"; do
-            printf '\x1e'
-            if [ -f "$dir/$id.out" ]; then cat "$dir/$id.out"
-            elif [ -e "$dir/$id.absent" ]; then printf '!absent'
-            else printf '!missing'
-            fi
-        done
-    } > "corpus/bundle/seed-fixture-$name"
+    bundle_seed "$dir" > "corpus/bundle/seed-fixture-$(basename "$dir")"
 done
+bundle_seed "$F/admin-never-logged-in" last > corpus/bundle/seed-cut-last-admin-never-logged-in
 
 # Every target, once (an ASan + coverage release build).
 nice -n 19 cargo fuzz build

@@ -6,9 +6,10 @@
 //! Chunks separated by the byte 0x1E (ASCII record separator). Chunk 0 is
 //! `--user` (empty: none); chunks 1..=13 are the stdout of each source in
 //! `SourceId::ALL` order. A chunk that is exactly `!missing`, `!absent`,
-//! `!notfound` or `!timeout` stands for that capture state; a source without
-//! a chunk is missing. scripts/fuzz.sh builds seeds in this layout from
-//! fixtures/.
+//! `!notfound` or `!timeout` stands for that capture state, and a chunk that
+//! starts with `!cut:` is the rest of it as output cut at the capture limit;
+//! a source without a chunk is missing. scripts/fuzz.sh builds seeds in this
+//! layout from fixtures/.
 
 use st_preflight::host::{Capture, Captures, Output};
 use st_preflight::report::{self, Report};
@@ -27,7 +28,12 @@ pub fn check(data: &[u8]) {
             Some(b"!absent") => Capture::Absent,
             Some(b"!notfound") => Capture::NotFound,
             Some(b"!timeout") => Capture::TimedOut(Output::default()),
-            Some(bytes) => Capture::Done(Output { stdout: bytes.to_vec(), ..Output::default() }),
+            Some(bytes) => match bytes.strip_prefix(b"!cut:") {
+                Some(cut) => {
+                    Capture::Done(Output { stdout: cut.to_vec(), truncated: true, ..Output::default() })
+                }
+                None => Capture::Done(Output { stdout: bytes.to_vec(), ..Output::default() }),
+            },
         };
         captures.insert(source, capture);
     }
