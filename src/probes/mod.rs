@@ -166,8 +166,15 @@ fn judge<T>(spec: &Spec<T>, out: &Output) -> Judged<T> {
     // the whole lines only, rather than refusing the source for its last one.
     let whole_lines;
     let out = if out.truncated {
-        let end = memchr::memrchr(b'\n', &out.stdout).map_or(0, |i| i + 1);
-        whole_lines = Output { stdout: out.stdout[..end].to_vec(), ..out.clone() };
+        // Not even one whole line: nothing to read, and an empty output
+        // would read as an answer ("not bound").
+        let Some(end) = memchr::memrchr(b'\n', &out.stdout) else {
+            return unknown(
+                SourceStatus::Unparseable,
+                "cut at the capture limit inside its first line".into(),
+            );
+        };
+        whole_lines = Output { stdout: out.stdout[..=end].to_vec(), ..out.clone() };
         &whole_lines
     } else {
         out
@@ -282,6 +289,40 @@ pub fn probe_all(host: &dyn Host) -> Probed {
         }
     }
     Probed { facts, sources, redacted: host.redacted() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cut(stdout: &[u8]) -> Output {
+        Output { stdout: stdout.to_vec(), truncated: true, exit: 137, ..Output::default() }
+    }
+
+    /// The capture limit stops a command inside a line: the whole lines
+    /// before it are read, and the kill's status is not a failure.
+    #[test]
+    fn cut_output_is_read_up_to_its_last_whole_line() {
+        let cut = cut(b"ladmin    console   Mon Mar  9 08:55 - 17:31  (08:36)\nladmin    cons");
+        let (history, status, detail) = judge(&last::SPEC, &cut);
+        assert_eq!(history.unwrap().console_logins("ladmin"), 1);
+        assert_eq!((status, detail.as_str()), (SourceStatus::Ok, ""));
+        // The same bytes, not cut, are refused for their last line.
+        let whole = Output { truncated: false, exit: 0, ..cut };
+        assert_eq!(judge(&last::SPEC, &whole).1, SourceStatus::Unparseable);
+    }
+
+    /// Not one whole line: an empty output would be an answer (for
+    /// dsconfigad, "not bound"), so the source is unparseable instead.
+    #[test]
+    fn output_cut_inside_its_first_line_is_unparseable() {
+        let (ad, status, detail) = judge(&dsconfigad::SPEC, &cut(b"Active Directory Forest = corp"));
+        assert!(ad.is_err());
+        assert_eq!(
+            (status, detail.as_str()),
+            (SourceStatus::Unparseable, "cut at the capture limit inside its first line")
+        );
+    }
 }
 
 #[cfg(test)]
