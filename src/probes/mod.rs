@@ -174,7 +174,7 @@ fn judge<T>(spec: &Spec<T>, out: &Output) -> Judged<T> {
                 "cut at the capture limit inside its first line".into(),
             );
         };
-        whole_lines = Output { stdout: out.stdout[..=end].to_vec(), ..out.clone() };
+        whole_lines = Output { stdout: out.stdout[..=end].to_vec(), stderr: out.stderr.clone(), ..*out };
         &whole_lines
     } else {
         out
