@@ -8,9 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit status:
   0   a report was produced (or a bundle written), whatever the verdict
+  1   the output could not be written to stdout
   2   usage error
   3   the input cannot be used (no such bundle, not a bundle, refused
-      version, not a Mac), or the bundle folder cannot be written
+      version, not a Mac), or the bundle folder cannot be written (with
+      check --save-bundle the report is printed all the same)
 With --exit-code, the verdict instead:
   0   will-not-appear
   10  will-appear

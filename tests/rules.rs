@@ -308,6 +308,13 @@ fn version_findings_fall_back_on_the_host_snapshot_like_the_conditions() {
     assert_eq!(c.met, Some(false), "{}", c.detail);
     let f = finding(&eval, FindingId::BypassKeyIgnored).unwrap();
     assert!(f.message.contains("10.13.4 (by the host snapshot"), "{}", f.message);
+
+    let f = finding(&catalina("NO").check(), FindingId::NoBootstrapToken).unwrap().message.clone();
+    assert!(f.contains("on this macOS 10.15.7,"), "{f}");
+    let host = host.replace("10.13.4", "10.15.7");
+    let eval = catalina("NO").set(SourceId::SwVers, Capture::Missing).prints(SourceId::Host, &host).check();
+    let f = finding(&eval, FindingId::NoBootstrapToken).unwrap();
+    assert!(f.message.contains("10.15.7 (by the host snapshot"), "{}", f.message);
 }
 
 /// `last` cut at the capture limit keeps the newest logins: an admin's

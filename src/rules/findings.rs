@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::catalog::{ConditionId, FindingId};
-use super::conditions::{BOOTSTRAP_SINCE, BYPASS_KEY_SINCE, DIALOG_SINCE, bypass_setting, os_version};
+use super::conditions::{BOOTSTRAP_SINCE, BYPASS_KEY_SINCE, DIALOG_SINCE, Os, bypass_setting, os_version};
 use super::verdict::Verdict;
 use super::{Evaluation, Question};
 use crate::probes::Facts;
@@ -113,7 +113,7 @@ pub fn findings(facts: &Facts, eval: &Evaluation, question: &Question) -> Vec<Fi
             });
         }
         if let Some(os) = os.filter(|os| os.version >= DIALOG_SINCE && os.version < BYPASS_KEY_SINCE) {
-            let by_host = if os.from_host { " (by the host snapshot: sw_vers did not answer)" } else { "" };
+            let by_host = by_host(os);
             out.push(Finding {
                 id: FindingId::BypassKeyIgnored,
                 severity: Severity::Warning,
@@ -131,9 +131,9 @@ pub fn findings(facts: &Facts, eval: &Evaluation, question: &Question) -> Vec<Fi
         out.push(f);
     }
 
-    let catalina_or_later = os.is_some_and(|os| os.version >= BOOTSTRAP_SINCE);
+    let catalina_or_later = os.filter(|os| os.version >= BOOTSTRAP_SINCE);
     let not_escrowed = facts.bootstrap.known().and_then(|b| b.escrowed) == Some(false);
-    if catalina_or_later
+    if let Some(os) = catalina_or_later
         && not_escrowed
         && met(ConditionId::DirectoryBound) == Some(true)
         && met(ConditionId::MobileAccounts) == Some(true)
@@ -141,7 +141,11 @@ pub fn findings(facts: &Facts, eval: &Evaluation, question: &Question) -> Vec<Fi
         out.push(Finding {
             id: FindingId::NoBootstrapToken,
             severity: Severity::Warning,
-            message: "No bootstrap token is escrowed to the MDM server, so new mobile accounts depend on the dialog (or on Bypass) for their SecureToken.".into(),
+            message: format!(
+                "No bootstrap token is escrowed to the MDM server on this macOS {}{}, so new mobile accounts depend on the dialog (or on Bypass) for their SecureToken.",
+                os.version,
+                by_host(os)
+            ),
             accounts: vec![],
             remedy: "Escrow the bootstrap token: it needs an MDM that supports it and a Mac enrolled by Automated Device Enrollment (or supervised on 11+). From 10.15.4 it is escrowed at a SecureToken user's login; before that run `profiles install -type bootstraptoken`.".into(),
         });
@@ -172,6 +176,11 @@ pub fn findings(facts: &Facts, eval: &Evaluation, question: &Question) -> Vec<Fi
 
     out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
+}
+
+/// Where a version finding says its version came from, when not sw_vers.
+fn by_host(os: Os) -> &'static str {
+    if os.from_host { " (by the host snapshot: sw_vers did not answer)" } else { "" }
 }
 
 fn percent(p: Option<f64>) -> String {
