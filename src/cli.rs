@@ -148,7 +148,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub exit_code: bool,
 
-    /// When to colour the table; `auto` colours a terminal unless NO_COLOR is set.
+    /// When to colour the table: `auto` on a terminal, `always` also in a pipe;
+    /// never while NO_COLOR is set (to anything but an empty value).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }

@@ -131,7 +131,7 @@ pub fn collect(args: &CollectArgs) -> Result<Outcome, Failure> {
 pub fn rules_catalog(args: &RulesArgs) -> Outcome {
     let stdout = match args.format {
         Format::Json => report::catalog::json() + "\n",
-        Format::Table => report::catalog::table(table_width()),
+        Format::Table => report::catalog::table(table_style(ColorChoice::Never).width),
     };
     Outcome { stdout, ..Outcome::default() }
 }
@@ -246,18 +246,63 @@ fn now_rfc3339() -> String {
 }
 
 fn table_style(choice: ColorChoice) -> report::table::Style {
-    let color = match choice {
-        ColorChoice::Always => true,
+    let terminal = std::io::stdout().is_terminal();
+    let color = wants_color(choice, terminal, std::env::var_os("NO_COLOR").as_deref());
+    let terminal_width = if terminal { comfy_table::Table::new().width() } else { None };
+    report::table::Style { color, width: table_width(terminal_width) }
+}
+
+/// Colour on a terminal (or always, when asked), and never while `NO_COLOR`
+/// is set to something (<https://no-color.org>: an empty value does not
+/// count). `NO_COLOR` beats `--color always`: an admin who sets it for a
+/// whole fleet's scripts means it, and the table's renderer drops colours
+/// (not bold) under it anyway, so half-coloured output is all "always" could give.
+fn wants_color(choice: ColorChoice, terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    let no_color = no_color.is_some_and(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => !no_color,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
-    report::table::Style { color, width: table_width() }
+        ColorChoice::Auto => terminal && !no_color,
+    }
 }
 
 /// On a terminal the table fits it; in a pipe or file it is 100 columns,
-/// so that saved output is the same everywhere.
-fn table_width() -> Option<u16> {
-    if std::io::stdout().is_terminal() { None } else { Some(100) }
+/// so that saved output is the same everywhere. A terminal that reports no
+/// usable width (0 columns over some serial consoles) gets 100 too, rather
+/// than a table one character wide.
+fn table_width(terminal_width: Option<u16>) -> Option<u16> {
+    match terminal_width {
+        Some(width) if width >= MIN_TABLE_WIDTH => None,
+        _ => Some(100),
+    }
+}
+
+const MIN_TABLE_WIDTH: u16 = 40;
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color_unless_asked() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        assert!(wants_color(ColorChoice::Auto, true, None));
+        assert!(wants_color(ColorChoice::Auto, true, empty));
+        assert!(!wants_color(ColorChoice::Auto, true, set));
+        assert!(!wants_color(ColorChoice::Auto, false, None));
+        assert!(wants_color(ColorChoice::Always, false, None));
+        assert!(!wants_color(ColorChoice::Always, true, set));
+        assert!(!wants_color(ColorChoice::Never, true, None));
+    }
+
+    #[test]
+    fn a_terminal_too_narrow_to_tell_gets_the_fixed_width() {
+        assert_eq!(table_width(None), Some(100));
+        assert_eq!(table_width(Some(0)), Some(100));
+        assert_eq!(table_width(Some(MIN_TABLE_WIDTH - 1)), Some(100));
+        assert_eq!(table_width(Some(120)), None);
+    }
 }

@@ -30,6 +30,15 @@ fn colour_only_when_asked_or_on_a_terminal() {
 }
 
 #[test]
+fn no_color_wins_even_over_color_always() {
+    st().args(["check", "--from", "fixtures/lab-mac-ad-fv-off", "--color", "always"])
+        .env("NO_COLOR", "1")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\x1b[").not());
+}
+
+#[test]
 fn json_format_is_one_document() {
     let out =
         st().args(["check", "--from", "fixtures/staff-mac-ad-fv-on", "--format", "json"]).assert().success();

@@ -21,6 +21,12 @@ pub const VERSION: u64 = 1;
 /// A bundle file larger than this is refused for that source only, so a
 /// huge or endless file can never exhaust memory.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// All of a bundle's `.out` files together: thirteen files at the per-file
+/// limit must not take the best part of a gigabyte. A source past it is
+/// refused as too large, in source order, so the outcome is the same each time.
+pub const MAX_BUNDLE_BYTES: u64 = 160 * 1024 * 1024;
+/// How much of a `.err` file is read: only its first lines are ever shown.
+pub const MAX_ERR_BYTES: u64 = 64 * 1024;
 
 /// `bundle.json`: where and when the bundle was captured.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -49,6 +55,15 @@ pub struct SourceMeta {
     /// The output was cut at the capture limit.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
+    /// Password data was removed from the output before it was written.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
+    /// The command could not be started, or the file not read: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
+    /// The file's bytes were refused (a symlink, not a regular file...): why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 /// Why a directory cannot be used as a bundle at all.
@@ -87,6 +102,10 @@ pub struct Bundle {
 /// source's capture (`Unreadable`); only a folder that is not a bundle at all,
 /// or a `bundle.json` this build must not read, is an error.
 pub fn load(dir: &Path) -> Result<Bundle, BundleError> {
+    load_within(dir, MAX_BUNDLE_BYTES)
+}
+
+fn load_within(dir: &Path, mut budget: u64) -> Result<Bundle, BundleError> {
     let md = std::fs::metadata(dir).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => BundleError::NotFound(dir.to_path_buf()),
         _ => BundleError::Io { path: dir.to_path_buf(), source: e },
@@ -98,14 +117,27 @@ pub fn load(dir: &Path) -> Result<Bundle, BundleError> {
     let mut captures = Captures::default();
     let mut any_source = false;
     for source in SourceId::ALL {
-        let mut capture = load_source(dir, source);
-        let truncated =
-            meta.as_ref().and_then(|m| m.sources.get(source.as_str())).is_some_and(|s| s.truncated);
-        if let Capture::Done(out) | Capture::TimedOut(out) = &mut capture {
-            out.truncated = truncated;
+        let mut capture = load_source(dir, source, &mut budget);
+        let recorded = meta.as_ref().and_then(|m| m.sources.get(source.as_str()));
+        if let Some(recorded) = recorded {
+            match &mut capture {
+                Capture::Done(out) | Capture::TimedOut(out) => out.truncated = recorded.truncated,
+                // No files, but bundle.json says why: what the live check said.
+                Capture::Missing => {
+                    if let Some(why) = &recorded.failed {
+                        capture = Capture::Failed(why.clone());
+                    } else if let Some(why) = &recorded.refused {
+                        capture = Capture::Unreadable(why.clone());
+                    }
+                }
+                _ => {}
+            }
         }
         any_source |= capture != Capture::Missing;
         captures.insert(source, capture);
+        if recorded.is_some_and(|r| r.redacted) {
+            captures.mark_redacted(source);
+        }
     }
     if meta.is_none() && !any_source {
         return Err(BundleError::NotABundle(dir.to_path_buf()));
@@ -139,7 +171,7 @@ fn load_meta(dir: &Path) -> Result<Option<Meta>, BundleError> {
     serde_json::from_value(value).map(Some).map_err(|e| BundleError::BadMeta { path, reason: e.to_string() })
 }
 
-fn load_source(dir: &Path, source: SourceId) -> Capture {
+fn load_source(dir: &Path, source: SourceId, budget: &mut u64) -> Capture {
     let file = |ext: &str| dir.join(format!("{}.{ext}", source.as_str()));
     let read = |ext: &str| read_capped(&file(ext), MAX_FILE_BYTES);
     let exists = |ext: &str| std::fs::symlink_metadata(file(ext)).is_ok();
@@ -159,11 +191,19 @@ fn load_source(dir: &Path, source: SourceId) -> Capture {
         return Capture::Absent;
     }
     let timed_out = exists("timeout");
-    let stdout = match read("out") {
+    let cap = MAX_FILE_BYTES.min(*budget);
+    let stdout = match read_capped(&file("out"), cap) {
         Ok(bytes) => bytes,
+        Err(reason) if cap < MAX_FILE_BYTES && reason.starts_with("is too large") => {
+            return Capture::Unreadable(format!(
+                "{}.out {reason}: that is what is left of the limit on all .out files together",
+                source.as_str()
+            ));
+        }
         Err(reason) => return Capture::Unreadable(format!("{}.out {reason}", source.as_str())),
     };
-    let stderr = match read("err") {
+    *budget -= stdout.as_ref().map_or(0, |b| b.len() as u64);
+    let stderr = match read_prefix(&file("err"), MAX_ERR_BYTES) {
         Ok(bytes) => bytes,
         Err(reason) => return Capture::Unreadable(format!("{}.err {reason}", source.as_str())),
     };
@@ -197,6 +237,14 @@ fn load_source(dir: &Path, source: SourceId) -> Capture {
 /// blocking: the file is opened with `O_NOFOLLOW | O_NONBLOCK` and checked
 /// through the open handle, so it cannot be swapped in between.
 fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, String> {
+    match open_regular(path)? {
+        Some(file) => read_regular(file, cap).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Opens a bundle file for reading; `Ok(None)` when it does not exist.
+fn open_regular(path: &Path) -> Result<Option<File>, String> {
     let file =
         match OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path) {
             Ok(file) => file,
@@ -215,7 +263,19 @@ fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, String> {
     {
         return Err("is a hard link; bundle files must be regular files of their own".into());
     }
-    read_regular(file, cap).map(Some)
+    Ok(Some(file))
+}
+
+/// Like [`read_capped`], but a longer file is cut at `cap` bytes, not refused.
+fn read_prefix(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, String> {
+    let Some(file) = open_regular(path)? else { return Ok(None) };
+    let md = file.metadata().map_err(|e| format!("cannot be read: {e}"))?;
+    if !md.is_file() {
+        return Err("is not a regular file".into());
+    }
+    let mut bytes = Vec::with_capacity(md.len().min(cap) as usize);
+    file.take(cap).read_to_end(&mut bytes).map_err(|e| format!("cannot be read: {e}"))?;
+    Ok(Some(bytes))
 }
 
 pub(crate) fn read_regular(file: File, cap: u64) -> Result<Vec<u8>, String> {
@@ -238,6 +298,7 @@ pub(crate) fn read_regular(file: File, cap: u64) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::Host;
 
     #[test]
     fn a_file_marked_absent_that_has_bytes_too_is_not_believed() {
@@ -273,5 +334,37 @@ mod tests {
         std::fs::write(dir.path().join("sw-vers.out"), "10.13.6\n").unwrap();
         let bundle = load(dir.path()).unwrap();
         assert!(matches!(bundle.captures.capture(SourceId::SwVers), Capture::Done(_)));
+    }
+
+    /// Sparse files cost no disk but would cost memory: the bundle as a whole
+    /// has a limit, and the source that passes it is refused, not the rest.
+    #[test]
+    fn the_out_files_together_have_a_limit() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("sw-vers.out"), "ProductVersion:\t10.13.6\n").unwrap();
+        for id in ["diskutil-info", "crypto-users"] {
+            let file = File::create(tmp.path().join(format!("{id}.out"))).unwrap();
+            file.set_len(1000).unwrap();
+        }
+        let bundle = load_within(tmp.path(), 1500).unwrap();
+        assert!(matches!(bundle.captures.capture(SourceId::SwVers), Capture::Done(_)));
+        assert!(matches!(bundle.captures.capture(SourceId::DiskutilInfo), Capture::Done(_)));
+        match bundle.captures.capture(SourceId::CryptoUsers) {
+            Capture::Unreadable(why) => assert!(why.contains("all .out files together"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Only a `.err`'s first lines are shown: a long one is cut, and the
+    /// source's output still counts.
+    #[test]
+    fn a_long_err_is_cut_not_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("last.out"), "").unwrap();
+        std::fs::write(tmp.path().join("last.err"), vec![b'e'; 2 * MAX_ERR_BYTES as usize]).unwrap();
+        match load(tmp.path()).unwrap().captures.capture(SourceId::Last) {
+            Capture::Done(out) => assert_eq!(out.stderr.len() as u64, MAX_ERR_BYTES),
+            other => panic!("{other:?}"),
+        }
     }
 }

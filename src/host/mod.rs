@@ -76,6 +76,12 @@ impl Captures {
         self.by_source.insert(source, capture);
     }
 
+    /// Records that password data was removed before these bytes were kept
+    /// (a bundle says so in `bundle.json`).
+    pub fn mark_redacted(&mut self, source: SourceId) {
+        self.redacted.insert(source);
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (SourceId, &Capture)> {
         SourceId::ALL.into_iter().map(|s| (s, self.capture(s)))
     }

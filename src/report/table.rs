@@ -127,7 +127,7 @@ fn new_table(style: Style) -> Table {
         table.set_width(width);
     }
     if style.color {
-        // The caller has decided (terminal, no NO_COLOR); do not guess again.
+        // The caller has decided (a terminal, or --color always); do not guess again.
         table.enforce_styling();
     }
     table
