@@ -63,6 +63,27 @@ fn finding(eval: &Evaluation, id: FindingId) -> Option<&rules::Finding> {
     eval.findings.iter().find(|f| f.id == id)
 }
 
+/// 10.13.4 ignores the bypass key: a preference file that cannot be read
+/// cannot change the verdict, so it must not make it unknown.
+#[test]
+fn on_10_13_4_an_unreadable_mcx_file_does_not_matter() {
+    let on_10_13_4 = || Mac::lab().edit(SourceId::SwVers, "10.13.6", "10.13.4");
+    for mac in [
+        on_10_13_4().set(SourceId::McxLocal, Capture::Missing),
+        on_10_13_4().prints(SourceId::McxManaged, "not a plist"),
+    ] {
+        let eval = mac.check();
+        let c = eval.condition(ConditionId::BypassKey);
+        assert_eq!((c.met, c.confidence), (Some(false), Confidence::High), "{}", c.detail);
+        assert!(c.detail.contains("ignores the bypass key"), "{}", c.detail);
+        assert_eq!(eval.verdict, Verdict::WillAppear);
+    }
+    // From 10.13.5 on it could say true: the verdict cannot be told.
+    let eval = Mac::lab().set(SourceId::McxLocal, Capture::Missing).check();
+    assert_eq!(eval.condition(ConditionId::BypassKey).met, None);
+    assert_eq!(eval.verdict, Verdict::Unknown);
+}
+
 #[test]
 fn the_base_mac_shows_the_dialog() {
     let eval = Mac::lab().check();
@@ -299,7 +320,8 @@ fn version_findings_fall_back_on_the_host_snapshot_like_the_conditions() {
     let f = finding(&answered.check(), FindingId::BypassKeyIgnored).unwrap().message.clone();
     assert!(f.contains("macOS 10.13.4 ignores it"), "{f}");
 
-    let host = r#"{"host_name":"m","os_name":"macOS","os_version":"10.13.4","kernel_version":"17.5.0","cpu_arch":"x86_64","root_filesystem":"apfs"}"#;
+    // What sysinfo writes on a Mac: the kernel's name.
+    let host = r#"{"host_name":"m","os_name":"Darwin","os_version":"10.13.4","kernel_version":"17.5.0","cpu_arch":"x86_64","root_filesystem":"apfs"}"#;
     let eval = Mac { captures: bundle::load(&dir).unwrap().captures, user: None }
         .set(SourceId::SwVers, Capture::Missing)
         .prints(SourceId::Host, host)

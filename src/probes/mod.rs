@@ -198,7 +198,12 @@ fn judge<T>(spec: &Spec<T>, out: &Output) -> Judged<T> {
         Err(ParseError::Unparseable { .. }) if failed => unknown(SourceStatus::Failed, failure_detail(out)),
         Err(ParseError::Unparseable { line, reason }) => {
             let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
-            unknown(SourceStatus::Unparseable, format!("{at}{reason}"))
+            let mut detail = format!("{at}{reason}");
+            // A tool may say so on stdout and still exit 0.
+            if asks_for_root(&String::from_utf8_lossy(&out.stdout)) {
+                detail.push_str(&format!(" ({})", crate::host::ROOT_HINT));
+            }
+            unknown(SourceStatus::Unparseable, detail)
         }
     }
 }
@@ -214,14 +219,20 @@ fn failure_detail(out: &Output) -> String {
         detail.push_str(": ");
         detail.push_str(&short);
     }
-    let lower = stderr.to_ascii_lowercase();
-    if lower.contains("permission")
-        || lower.contains("not permitted")
-        || lower.contains("must be run as root")
-    {
+    if asks_for_root(stderr) {
         detail.push_str(&format!(" ({})", crate::host::ROOT_HINT));
     }
     detail
+}
+
+/// Whether a command's message is the usual way macOS tools say they were
+/// not run as root ("Permission denied", "Operation not permitted",
+/// "must be run as root", "this command requires root privileges").
+fn asks_for_root(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    ["permission", "not permitted", "must be run as root", "requires root", "root privileges"]
+        .iter()
+        .any(|phrase| lower.contains(phrase))
 }
 
 /// Text of a source, or why it is not text.
@@ -297,6 +308,28 @@ mod tests {
 
     fn cut(stdout: &[u8]) -> Output {
         Output { stdout: stdout.to_vec(), truncated: true, exit: 137, ..Output::default() }
+    }
+
+    /// Not being root is named, whichever stream says so and however it is worded.
+    #[test]
+    fn a_tool_asking_for_root_gets_the_root_hint() {
+        let failed = Output {
+            stderr: b"profiles: this command requires root privileges\n".to_vec(),
+            exit: 1,
+            ..Output::default()
+        };
+        let (_, status, detail) = judge(&bootstrap::SPEC, &failed);
+        assert_eq!(status, SourceStatus::Failed);
+        assert!(detail.ends_with(&format!("({})", crate::host::ROOT_HINT)), "{detail}");
+
+        let said_on_stdout =
+            Output { stdout: b"This command requires root privileges.\n".to_vec(), ..Output::default() };
+        let (_, status, detail) = judge(&bootstrap::SPEC, &said_on_stdout);
+        assert_eq!(status, SourceStatus::Unparseable);
+        assert!(detail.ends_with(&format!("({})", crate::host::ROOT_HINT)), "{detail}");
+
+        let other = Output { stderr: b"dscl: node not found\n".to_vec(), exit: 1, ..Output::default() };
+        assert!(!judge(&bootstrap::SPEC, &other).2.contains("root"));
     }
 
     /// The capture limit stops a command inside a line: the whole lines

@@ -62,7 +62,11 @@ pub fn os_version(facts: &Facts) -> Option<Os> {
         return Some(Os { version: os.version, confidence: Confidence::High, from_host: false });
     }
     let host = facts.host.known()?;
-    let is_mac = host.os_name.as_deref().is_some_and(|n| n.to_ascii_lowercase().contains("mac"));
+    // sysinfo names macOS by its kernel ("Darwin"); a hand-made snapshot may say "macOS".
+    let is_mac = host.os_name.as_deref().is_some_and(|n| {
+        let n = n.to_ascii_lowercase();
+        n.contains("mac") || n == "darwin"
+    });
     let version = Version::parse(host.os_version.as_deref()?)?;
     is_mac.then_some(Os { version, confidence: Confidence::Low, from_host: true })
 }
@@ -371,9 +375,17 @@ pub fn bypass_setting(facts: &Facts) -> Result<Option<SourceId>, String> {
 fn bypass_key(facts: &Facts, os: Option<Os>) -> Condition {
     let id = ConditionId::BypassKey;
     let sources = [SourceId::McxManaged, SourceId::McxLocal, SourceId::SwVers];
-    let setting = match bypass_setting(facts) {
-        Ok(setting) => setting,
-        Err(why) => {
+    let setting = match (bypass_setting(facts), os) {
+        (Ok(setting), _) => setting,
+        // This macOS ignores the key whatever it says: not knowing it changes nothing.
+        (Err(why), Some(os)) if os.version < BYPASS_KEY_SINCE => {
+            let detail = format!(
+                "macOS {} ignores the bypass key (honoured from 10.13.5), so whether it is set does not matter ({why})",
+                os.version
+            );
+            return condition(id, Some(false), os.confidence, detail, &sources);
+        }
+        (Err(why), _) => {
             return unknown(id, format!("cannot tell whether the bypass key is set: {why}"), &sources);
         }
     };
