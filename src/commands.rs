@@ -227,14 +227,23 @@ fn open_folder(dir: &Path) -> Result<write::Folder, Failure> {
 fn save(folder: &write::Folder, captures: &Captures, meta: &Meta) -> Result<String, Failure> {
     let written = folder.write(captures, meta).map_err(|e| Failure::new(ErrorKind::CannotWrite, e))?;
     let dir = folder.path();
-    Ok(format!(
+    let mut message = format!(
         "Bundle written to {} ({} files, {} bytes; it names this Mac's accounts, so it is readable by its owner only).\n\
          Check it anywhere with: st-preflight check --from {}",
         dir.display(),
         written.files,
         written.bytes,
         dir.display()
-    ))
+    );
+    let redacted = crate::host::Host::redacted(captures);
+    if !redacted.is_empty() {
+        let ids: Vec<&str> = redacted.iter().map(|s| s.as_str()).collect();
+        message.push_str(&format!(
+            "\nPassword data (ShadowHashData) was found in {} and removed before it was written.",
+            ids.join(", ")
+        ));
+    }
+    Ok(message)
 }
 
 fn now_rfc3339() -> String {

@@ -309,24 +309,52 @@ fn peak_mib(dir: &Path) -> f64 {
 
 /// 60 MB of tiny items in the text sources once took gigabytes as strings
 /// (ldap-nodes 3.9 GB, crypto-users 2.6 GB, admin-group 1.7 GB): each list
-/// is now capped far above what a Mac prints.
+/// is now capped far above what a Mac prints. Two sources per bundle, so
+/// that the limit on all `.out` files together (160 MiB) is not what stops them.
 #[test]
 fn sixty_megabytes_of_tiny_items_stay_bounded_in_memory() {
     let dir = copy_of("lab-mac-ad-fv-off");
     fs::write(dir.path().join("ldap-nodes.out"), "a\n".repeat(30_000_000)).unwrap();
     let crypto = format!("Cryptographic users for disk1s1 (1 found)\n{}", "+-- x\n".repeat(10_000_000));
     fs::write(dir.path().join("crypto-users.out"), crypto).unwrap();
+    let r = report(dir.path());
+    assert_source(&r, "ldap-nodes", "unparseable", "more than 1000 LDAP servers");
+    assert_source(&r, "crypto-users", "unparseable", "more than 100000 crypto users");
+    let peak = peak_mib(dir.path());
+    assert!(peak < 600.0, "peak RSS {peak:.0} MiB");
+
+    let dir = copy_of("lab-mac-ad-fv-off");
     fs::write(dir.path().join("admin-group.out"), format!("GroupMembership:{}", " a".repeat(30_000_000)))
         .unwrap();
     let last: String = (0..3_000_000).map(|i| format!("{i:x} console x\n")).collect();
     fs::write(dir.path().join("last.out"), last).unwrap();
     let r = report(dir.path());
-    assert_source(&r, "ldap-nodes", "unparseable", "more than 1000 LDAP servers");
-    assert_source(&r, "crypto-users", "unparseable", "more than 100000 crypto users");
     assert_source(&r, "admin-group", "unparseable", "more than 100000 members");
     assert_source(&r, "last", "unparseable", "more than 200000 accounts");
     let peak = peak_mib(dir.path());
     assert!(peak < 600.0, "peak RSS {peak:.0} MiB");
+}
+
+/// Thirteen sparse files at the per-file limit cost no disk, but would cost
+/// the best part of a gigabyte: the bundle's `.out` files together are
+/// capped, and the sources past the cap are refused, not the whole bundle.
+#[test]
+fn a_bundle_of_sparse_files_stays_bounded_in_memory() {
+    let ids = st_preflight::source::SourceId::ALL.map(|s| s.as_str());
+    let dir = tempfile::tempdir().unwrap();
+    for id in ids {
+        let file = fs::File::create(dir.path().join(format!("{id}.out"))).unwrap();
+        file.set_len(64 * 1024 * 1024).unwrap();
+        let err = fs::File::create(dir.path().join(format!("{id}.err"))).unwrap();
+        err.set_len(64 * 1024 * 1024).unwrap();
+    }
+    let r = report(dir.path());
+    // Two files of 64 MiB fit in 160 MiB; every later source is refused.
+    let refused =
+        ids.iter().filter(|id| source(&r, id).1.contains("limit on all .out files together")).count();
+    assert_eq!(refused, ids.len() - 2, "{}", r["sources"]);
+    let peak = peak_mib(dir.path());
+    assert!(peak < 400.0, "peak RSS {peak:.0} MiB");
 }
 
 // ---------------------------------------------------------------- names

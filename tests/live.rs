@@ -439,3 +439,34 @@ fn a_permission_failure_names_the_source_and_asks_for_root() {
     assert_eq!(met(&v, "securetoken-admin"), Value::Null);
     assert_eq!(v["verdict"], "unknown");
 }
+
+/// The round trip also holds for what has no bytes to keep: a command that
+/// cannot be started, a preference file that is refused, and password data
+/// removed before writing. The bundle records each, and the replay says
+/// what the live check said.
+#[test]
+fn a_collected_bundle_replays_what_could_not_be_captured_and_what_was_removed() {
+    let mac = FakeMac::from_fixture("lab-mac-ad-fv-off").prints("local-users", &users_with_password_hashes());
+    let root = mac.build();
+    // /usr/bin/last cannot be run (no execute bit: EACCES even for root).
+    std::fs::write(root.join("usr/bin/last"), "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(root.join("usr/bin/last"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let managed = root.join("Library/Managed Preferences/com.apple.MCX.plist");
+    std::fs::create_dir_all(managed.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", &managed).unwrap();
+
+    let bundle = mac.dir.path().join("collected");
+    let out = st().arg("collect").arg("--system-root").arg(&root).arg("--out").arg(&bundle).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(said.contains("Password data (ShadowHashData) was found in local-users and removed"), "{said}");
+
+    let from_live = live(&root, &[]);
+    assert_eq!(source(&from_live, "last")["status"], "failed");
+    assert_eq!(source(&from_live, "mcx-managed")["status"], "unparseable");
+    let replayed = json(st().args(["check", "--from"]).arg(&bundle));
+    assert_eq!(replayed["sources"], from_live["sources"]);
+    assert_eq!(replayed["redacted"], serde_json::json!(["local-users"]));
+    assert_eq!(decision(&replayed), decision(&from_live));
+    assert_eq!(replayed["conditions"], from_live["conditions"]);
+}

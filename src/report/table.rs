@@ -44,6 +44,9 @@ pub fn render(report: &Report, style: Style) -> String {
     if let Some(user) = &report.user {
         head.add_row(vec![Cell::new(format!("Checked for: {}", for_terminal(user)))]);
     }
+    if let Some(mac) = mac_line(report) {
+        head.add_row(vec![Cell::new(mac)]);
+    }
     out.push_str(&head.to_string());
     out.push('\n');
 
@@ -96,13 +99,25 @@ pub fn render(report: &Report, style: Style) -> String {
         out.push('\n');
     }
 
+    let count = report.sources.iter().filter(|s| answered(s.status)).count();
+    out.push_str(&format!("\nSources: {count} of {} answered.", report.sources.len()));
+    if let Some(note) = &report.facts.filevault.note {
+        out.push_str(&format!("\nFileVault: {}.", for_terminal(note)));
+    }
+    if !report.redacted.is_empty() {
+        let ids: Vec<&str> = report.redacted.iter().map(|s| s.as_str()).collect();
+        out.push_str(&format!(
+            "\nPassword data (ShadowHashData) was found in {} and removed before anything was parsed, shown or written.",
+            ids.join(", ")
+        ));
+    }
+    // A source that answered with a note (cut at the capture limit, password
+    // data removed) is listed too: its facts may be incomplete.
     let troubled: Vec<_> = report
         .sources
         .iter()
-        .filter(|s| !matches!(s.status, SourceStatus::Ok | SourceStatus::Absent))
+        .filter(|s| !answered(s.status) || (s.status == SourceStatus::Ok && !s.detail.is_empty()))
         .collect();
-    let answered = report.sources.len() - troubled.len();
-    out.push_str(&format!("\nSources: {answered} of {} answered.", report.sources.len()));
     if !troubled.is_empty() {
         let mut sources = new_table(style);
         sources.set_header(vec!["Source", "Status", "Detail"]);
@@ -118,6 +133,34 @@ pub fn render(report: &Report, style: Style) -> String {
     }
     out.push('\n');
     out
+}
+
+fn answered(status: SourceStatus) -> bool {
+    matches!(status, SourceStatus::Ok | SourceStatus::Absent)
+}
+
+/// Which Mac the report is about, from the host snapshot and bundle.json,
+/// when they say.
+fn mac_line(report: &Report) -> Option<String> {
+    let host = report.facts.host.as_ref();
+    let mut parts = Vec::new();
+    if let Some(name) = host.and_then(|h| h.host_name.as_deref()) {
+        parts.push(for_terminal(name));
+    }
+    // sysinfo names macOS by its kernel; its version is the macOS one.
+    let os_name = host.and_then(|h| h.os_name.as_deref()).map(|n| if n == "Darwin" { "macOS" } else { n });
+    let os = [os_name, host.and_then(|h| h.os_version.as_deref())];
+    let os: Vec<String> = os.into_iter().flatten().map(for_terminal).collect();
+    if !os.is_empty() {
+        parts.push(os.join(" "));
+    }
+    if let Some(arch) = host.and_then(|h| h.cpu_arch.as_deref()) {
+        parts.push(for_terminal(arch));
+    }
+    if let Some(at) = report.bundle.as_ref().and_then(|b| b.captured_at.as_deref()) {
+        parts.push(format!("captured {}", for_terminal(at)));
+    }
+    (!parts.is_empty()).then(|| format!("Mac: {}", parts.join(", ")))
 }
 
 fn new_table(style: Style) -> Table {

@@ -71,7 +71,14 @@ pub fn findings(facts: &Facts, eval: &Evaluation, question: &Question) -> Vec<Fi
             Some(false) => out.push(Finding {
                 id: FindingId::SuppressOnSharedMacs,
                 severity: Severity::Warning,
-                message: "The dialog will appear and FileVault is off. Users who click Bypass get an account without a SecureToken, which can never turn FileVault on or unlock it later.".into(),
+                message: {
+                    let mut m = "The dialog will appear and FileVault is off. Users who click Bypass get an account without a SecureToken, which can never turn FileVault on or unlock it later.".to_string();
+                    // Believed fdesetup, but suppressing on an encrypted Mac is the costly mistake.
+                    if facts.boot_volume.known().and_then(|v| v.filevault) == Some(true) {
+                        m.push_str(" But diskutil reports the boot volume as FileVault-encrypted: confirm with `fdesetup status` before suppressing the dialog here.");
+                    }
+                    m
+                },
                 accounts: vec![],
                 remedy: format!(
                     "On shared lab Macs that will never use FileVault, suppress the dialog with a configuration profile setting com.apple.MCX cachedaccounts.askForSecureTokenAuthBypass = true (10.13.5+): `{PROFILE_COMMAND}`. Where FileVault will be used, give mobile accounts their token instead (bootstrap token on 10.15+)."
