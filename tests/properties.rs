@@ -9,7 +9,8 @@ use std::path::Path;
 use plist::{Dictionary, Value};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use st_preflight::host::{Output, bundle};
+use st_preflight::host::bundle::{self, BundleError};
+use st_preflight::host::{Output, snapshot};
 use st_preflight::probes::fdesetup::FileVaultState;
 use st_preflight::probes::sw_vers::Version;
 use st_preflight::probes::{self, ParseError};
@@ -179,19 +180,52 @@ fn file_kind() -> impl Strategy<Value = FileKind> {
 
 const EXTS: [&str; 6] = ["out", "err", "exit", "timeout", "notfound", "absent"];
 
-fn bundle_json() -> impl Strategy<Value = Option<Vec<u8>>> {
+/// A `bundle.json`, and whether this build may read it. Random bytes never
+/// can (they would have to spell out `{"format":"st-preflight-bundle",
+/// "version":…}`); a real one can up to [`bundle::VERSION`].
+fn bundle_json() -> impl Strategy<Value = Option<(Vec<u8>, bool)>> {
     prop_oneof![
         2 => Just(None),
-        1 => prop::collection::vec(any::<u8>(), 0..64).prop_map(Some),
+        1 => prop::collection::vec(any::<u8>(), 0..64).prop_map(|b| Some((b, false))),
         2 => (0u64..4, prop::option::of("[ -~]{0,12}")).prop_map(|(version, at)| {
             let mut meta = serde_json::json!({"format": "st-preflight-bundle", "version": version});
             if let Some(at) = at {
                 meta["captured_at"] = at.clone().into();
                 meta["sources"] = serde_json::json!({"sw-vers": {"argv": [at], "duration_ms": 3, "truncated": true}});
             }
-            Some(meta.to_string().into_bytes())
+            Some((meta.to_string().into_bytes(), version <= bundle::VERSION))
         }),
     ]
+}
+
+/// `bundle::load`'s rule: a folder is refused exactly when its bundle.json
+/// is there but this build cannot read it, or when it has neither a
+/// bundle.json nor a file of any source. Any file counts (empty, a
+/// directory, a FIFO, a symlink or a marker makes its source captured, if
+/// only as unreadable), so `files` is the number of files generated.
+fn check_load_rule(
+    loaded: &Result<bundle::Bundle, BundleError>,
+    meta: &Option<(Vec<u8>, bool)>,
+    files: usize,
+) -> Result<(), TestCaseError> {
+    match (meta, loaded) {
+        (Some((_, true)), Ok(_)) => {}
+        (None, Ok(_)) if files > 0 => {}
+        (
+            Some((_, false)),
+            Err(
+                BundleError::BadMeta { .. }
+                | BundleError::WrongFormat { .. }
+                | BundleError::FutureVersion { .. },
+            ),
+        ) => {}
+        (None, Err(BundleError::NotABundle(_))) if files == 0 => {}
+        (meta, loaded) => {
+            let meta = meta.as_ref().map(|(b, usable)| (String::from_utf8_lossy(b), usable));
+            prop_assert!(false, "bundle.json {:?}, {} files: {:?}", meta, files, loaded);
+        }
+    }
+    Ok(())
 }
 
 proptest! {
@@ -222,10 +256,19 @@ proptest! {
                 }
             }
         }
-        if let Some(meta) = &meta {
+        if let Some((meta, _)) = &meta {
             fs::write(dir.path().join("bundle.json"), meta).unwrap();
         }
-        if let Ok(loaded) = bundle::load(dir.path()) {
+        let loaded = bundle::load(dir.path());
+        check_load_rule(&loaded, &meta, files.len())?;
+        // The same bundle.json alone in a folder (rare among the generated
+        // folders): readable or not, it decides.
+        let bare = tempfile::tempdir().unwrap();
+        if let Some((meta, _)) = &meta {
+            fs::write(bare.path().join("bundle.json"), meta).unwrap();
+        }
+        check_load_rule(&bundle::load(bare.path()), &meta, 0)?;
+        if let Ok(loaded) = loaded {
             let probed = probes::probe_all(&loaded.captures);
             prop_assert_eq!(probed.sources.len(), SourceId::ALL.len());
             let question = Question { user };
@@ -234,8 +277,6 @@ proptest! {
             let json = report::json::pretty(&report);
             prop_assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
             let _ = report::table::render(&report, report::table::Style { color: false, width: Some(100) });
-        } else {
-            // Only a folder with no source and no usable bundle.json is refused.
         }
     }
 }
@@ -757,6 +798,452 @@ proptest! {
         prop_assume!(!key.trim().starts_with("Bootstrap Token"));
         let text = format!("profiles: {key}: YES\nprofiles: Bootstrap Token escrowed to server: {}\n", if escrowed { "YES" } else { "NO" });
         let parsed = probes::bootstrap::parse(&out(text));
+        prop_assert!(matches!(parsed, Err(ParseError::Unparseable { .. })), "{:?}", parsed);
+    }
+}
+
+// ---------------------------------------------------------------- diskutil
+
+#[derive(Debug, Clone)]
+struct GenVolume {
+    apfs: bool,
+    filevault: Option<bool>,
+    encrypted: Option<bool>,
+    device: String,
+    name: String,
+}
+
+/// The boot volume as `diskutil info` describes it. HFS+ has no FileVault
+/// of its own to report (the real plist has neither key); it is generated
+/// anyway for the plist, whose parser reads the keys whatever the type.
+fn gen_volume(name: BoxedStrategy<String>) -> impl Strategy<Value = GenVolume> {
+    (
+        any::<bool>(),
+        prop::option::of(any::<bool>()),
+        prop::option::of(any::<bool>()),
+        "disk[0-9]s[0-9]{1,2}",
+        name,
+    )
+        .prop_map(|(apfs, filevault, encrypted, device, name)| GenVolume {
+            apfs,
+            filevault,
+            encrypted,
+            device,
+            name,
+        })
+}
+
+impl GenVolume {
+    fn filesystem(&self) -> &'static str {
+        if self.apfs { "apfs" } else { "hfs" }
+    }
+
+    /// `File System Personality` / `FilesystemName`, and the user-visible name.
+    fn names(&self) -> (&'static str, &'static str) {
+        if self.apfs { ("APFS", "APFS") } else { ("Journaled HFS+", "Mac OS Extended (Journaled)") }
+    }
+
+    /// `diskutil info -plist /`, with the keys of the real samples around
+    /// the three the parser reads.
+    fn plist(&self, size: u64, writable: bool) -> Value {
+        let mut d = Dictionary::new();
+        if self.apfs {
+            d.insert("APFSContainerReference".into(), "disk1".into());
+            let mut store = Dictionary::new();
+            store.insert("APFSPhysicalStore".into(), "disk0s2".into());
+            d.insert("APFSPhysicalStores".into(), Value::Array(vec![Value::Dictionary(store)]));
+        }
+        d.insert("Bootable".into(), true.into());
+        d.insert("BusProtocol".into(), "PCI".into());
+        d.insert("DeviceIdentifier".into(), self.device.clone().into());
+        d.insert("DeviceNode".into(), format!("/dev/{}", self.device).into());
+        if let Some(e) = self.encrypted {
+            d.insert("Encryption".into(), e.into());
+        }
+        if let Some(f) = self.filevault {
+            d.insert("FileVault".into(), f.into());
+        }
+        let (name, visible) = self.names();
+        d.insert("FilesystemName".into(), name.into());
+        d.insert("FilesystemType".into(), self.filesystem().into());
+        d.insert("FilesystemUserVisibleName".into(), visible.into());
+        d.insert("Internal".into(), true.into());
+        d.insert("MountPoint".into(), "/".into());
+        d.insert("SMARTDeviceSpecificKeysMayVaryNotGuaranteed".into(), Value::Dictionary(Dictionary::new()));
+        d.insert("Size".into(), size.into());
+        d.insert("VolumeName".into(), self.name.clone().into());
+        d.insert("Writable".into(), writable.into());
+        Value::Dictionary(d)
+    }
+
+    /// `diskutil info /`: labels padded to the value column (col 29 in the
+    /// older HFS+ layout, 30 in the APFS one), blank lines between groups,
+    /// and FileVault/Encrypted in the APFS or Core Storage section at the end.
+    fn text(&self, snapshot: bool, read_only: bool, media: &str) -> String {
+        let width = if self.apfs { 27 } else { 26 };
+        let line = |k: &str, v: &str| format!("   {:<width$}{v}\n", format!("{k}:"));
+        let yes_no = |b: bool| if b { "Yes" } else { "No" };
+        let (personality, visible) = self.names();
+        let mut t = String::new();
+        t += &line("Device Identifier", &self.device);
+        t += &line("Device Node", &format!("/dev/{}", self.device));
+        t += &line("Whole", "No");
+        t += "\n";
+        t += &line("Volume Name", &self.name);
+        t += &line("Mounted", "Yes");
+        t += &line("Mount Point", "/");
+        t += "\n";
+        t += &line("File System Personality", personality);
+        t += &line("Type (Bundle)", self.filesystem());
+        t += &line("Name (User Visible)", visible);
+        t += &line("Owners", "Enabled");
+        t += "\n";
+        t += &line("Media Type", media);
+        t += &line("Volume UUID", "9DF43E36-F2BF-47E6-B0CE-43F99820D3C6");
+        t += &line("Disk Size", "2.1 TB (2121207386112 Bytes) (exactly 4142983176 512-Byte-Units)");
+        t += "\n";
+        if self.apfs {
+            let ro = if read_only { "Yes (read-only mount flag set)" } else { "No" };
+            t += &line("Volume Read-Only", ro);
+        } else {
+            t += &line("Read-Only Volume", yes_no(read_only));
+        }
+        t += "\n";
+        t += &line("Solid State", "Yes");
+        if self.apfs {
+            let kind = if snapshot { "APFS Volume Snapshot" } else { "APFS Volume" };
+            t += &format!("\n   This disk is an {kind}.  APFS Information:\n");
+            t += &line("APFS Container", "disk3");
+            t += &line("APFS Physical Store", "disk0s2");
+            t += &line("Fusion Drive", "No");
+            if let Some(e) = self.encrypted {
+                t += &line("Encrypted", yes_no(e));
+            }
+            if let Some(f) = self.filevault {
+                t += &line("FileVault", yes_no(f));
+            }
+            t += &line("Sealed", if snapshot { "Broken" } else { "No" });
+            t += &line("Locked", "No");
+        } else if let Some(e) = self.encrypted {
+            t += "\n   This disk is a Core Storage Logical Volume (LV).  Core Storage Information:\n";
+            t += &line("LV UUID", "05F5DF37-4C54-4810-82CE-9BF556A85116");
+            t += &line("Fusion Drive", "No");
+            t += &line("Encrypted", yes_no(e));
+        }
+        t
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The plist form, XML as diskutil prints it or binary: FileVault and
+    /// Encryption are read when present (HFS+ prints neither) and `None` when not.
+    #[test]
+    fn diskutil_plists_parse_to_their_volume(
+        v in gen_volume(xml_name().boxed()),
+        size in any::<u64>(),
+        writable in any::<bool>(),
+        as_binary in any::<bool>(),
+    ) {
+        let mut bytes = Vec::new();
+        if as_binary {
+            v.plist(size, writable).to_writer_binary(&mut bytes).unwrap();
+        } else {
+            v.plist(size, writable).to_writer_xml(&mut bytes).unwrap();
+        }
+        let vol = probes::diskutil::parse(&out(bytes)).unwrap();
+        prop_assert_eq!(vol.filesystem.as_str(), v.filesystem());
+        prop_assert_eq!(vol.is_apfs(), v.apfs);
+        prop_assert_eq!(vol.filevault, v.filevault);
+        prop_assert_eq!(vol.encrypted, v.encrypted);
+    }
+
+    /// diskutil's error plist (`Error` true, on stdout, exit status 1) is the
+    /// tool's own failure, with its message.
+    #[test]
+    fn diskutil_error_plists_are_the_tools_failure(
+        message in prop::option::of("Could not find disk: /Volumes/[A-Za-z0-9 ._-]{1,16}"),
+        as_binary in any::<bool>(),
+    ) {
+        let mut d = Dictionary::new();
+        d.insert("Error".into(), true.into());
+        if let Some(m) = &message {
+            d.insert("ErrorMessage".into(), m.clone().into());
+        }
+        d.insert("ExitCode".into(), 1.into());
+        let mut bytes = Vec::new();
+        if as_binary {
+            Value::Dictionary(d).to_writer_binary(&mut bytes).unwrap();
+        } else {
+            Value::Dictionary(d).to_writer_xml(&mut bytes).unwrap();
+        }
+        let want = format!("diskutil: {}", message.as_deref().unwrap_or("diskutil reported an error"));
+        let failed = Output { exit: 1, ..out(bytes) };
+        prop_assert_eq!(probes::diskutil::parse(&failed), Err(ParseError::ToolError(want)));
+    }
+
+    /// The text form of `diskutil info /`, as a technician pastes it (CRLF
+    /// too); the volume name is free text and may hold a colon.
+    #[test]
+    fn diskutil_text_parses_to_its_volume(
+        v in gen_volume("\\PC{1,24}".boxed()),
+        snapshot in any::<bool>(),
+        read_only in any::<bool>(),
+        media in prop::sample::select(&["Generic", "Genérico"][..]),
+        crlf in any::<bool>(),
+    ) {
+        // The HFS+ layout has no FileVault line.
+        let v = GenVolume { filevault: v.filevault.filter(|_| v.apfs), ..v };
+        let text = v.text(snapshot, read_only, media);
+        let text = if crlf { text.replace('\n', "\r\n") } else { text };
+        let vol = probes::diskutil::parse(&out(text.clone())).unwrap();
+        prop_assert_eq!(vol.filesystem.as_str(), v.filesystem(), "{}", text);
+        prop_assert_eq!(vol.filevault, v.filevault, "{}", text);
+        prop_assert_eq!(vol.encrypted, v.encrypted, "{}", text);
+    }
+}
+
+// ---------------------------------------------------------------- ldap
+
+/// A server name as `dscl localhost -list /LDAPv3` lists it: a host name
+/// (one label or dotted, any case, `_` allowed) or an IPv4/IPv6 address.
+fn ldap_server() -> impl Strategy<Value = String> {
+    prop_oneof![
+        domain(),
+        "[A-Za-z0-9][A-Za-z0-9_-]{0,14}(\\.[A-Za-z0-9][A-Za-z0-9-]{0,9}){0,3}",
+        any::<[u8; 4]>().prop_map(|a| std::net::Ipv4Addr::from(a).to_string()),
+        any::<[u16; 8]>().prop_map(|a| std::net::Ipv6Addr::from(a).to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// One server per line, in order; no servers is no output at all.
+    #[test]
+    fn ldap_lists_parse_to_their_servers(
+        servers in prop::collection::vec(ldap_server(), 0..12),
+        crlf in any::<bool>(),
+        final_newline in any::<bool>(),
+    ) {
+        let eol = if crlf { "\r\n" } else { "\n" };
+        let mut text = servers.join(eol);
+        if final_newline && !servers.is_empty() {
+            text.push_str(eol);
+        }
+        let parsed = probes::ldap::parse(&out(text.clone())).unwrap();
+        prop_assert_eq!(parsed, servers, "{:?}", text);
+    }
+}
+
+// ---------------------------------------------------------------- mcx
+
+/// A boolean setting as a preference file holds it, and the boolean it
+/// means: a real boolean, or what `defaults write` leaves without `-bool`
+/// (`-int`, or a string in any case: true/yes/1, false/no/0).
+fn mcx_boolean() -> impl Strategy<Value = (Value, bool)> {
+    prop_oneof![
+        any::<bool>().prop_map(|b| (Value::Boolean(b), b)),
+        (any::<bool>(), prop::sample::select(&[0usize, 1, 2][..]), 0..3u8).prop_map(|(b, word, case)| {
+            let word = if b { ["true", "yes", "1"][word] } else { ["false", "no", "0"][word] };
+            let word = match case {
+                0 => word.to_string(),
+                1 => word.to_ascii_uppercase(),
+                _ => word[..1].to_ascii_uppercase() + &word[1..],
+            };
+            (Value::String(word), b)
+        }),
+        prop_oneof![0i64..=1, any::<i64>()].prop_map(|n| (Value::Integer(n.into()), n != 0)),
+    ]
+}
+
+/// Values a key may hold that are not a boolean in any of those forms.
+fn not_a_boolean() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        (-1e6f64..1e6).prop_map(Value::Real),
+        (0u64..4_000_000_000).prop_map(|s| {
+            Value::Date((std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(s)).into())
+        }),
+        prop::collection::vec(any::<u8>(), 0..8).prop_map(Value::Data),
+        Just(Value::Array(vec![true.into()])),
+        "[a-zA-Z]{2,8}"
+            .prop_filter("not a boolean word", |s| {
+                !["true", "yes", "false", "no"].contains(&s.to_ascii_lowercase().as_str())
+            })
+            .prop_map(Value::String),
+        // A nested setting without its `value`.
+        Just(Value::Dictionary(Dictionary::new())),
+    ]
+}
+
+/// One of the two keys: a boolean, flat as in the managed file or nested
+/// under `value`, or a value that is not one (`None`: unparseable).
+fn mcx_setting() -> impl Strategy<Value = (Value, Option<bool>)> {
+    prop_oneof![
+        3 => mcx_boolean().prop_map(|(v, b)| (v, Some(b))),
+        2 => mcx_boolean().prop_map(|(v, b)| {
+            (Value::Dictionary(Dictionary::from_iter([("value".to_string(), v)])), Some(b))
+        }),
+        1 => not_a_boolean().prop_map(|v| (v, None)),
+    ]
+}
+
+/// Other com.apple.MCX keys (mobile accounts, FileVault), whatever they hold.
+fn other_mcx_key() -> impl Strategy<Value = (&'static str, Value)> {
+    (
+        prop::sample::select(
+            &[
+                "dontAllowFDEDisable",
+                "com.apple.cachedaccounts.WarnOnCreate",
+                "cachedaccounts.WarnOnCreate.allowNever",
+                "cachedaccounts.create.encrypt",
+                "cachedaccounts.create.location",
+                "cachedaccounts.expiry.delete.disusedSeconds",
+                "DisableGuestAccount",
+            ][..],
+        ),
+        prop_oneof![mcx_boolean().prop_map(|(v, _)| v), not_a_boolean()],
+    )
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// com.apple.MCX, XML or binary (what CFPreferences writes): each of the
+    /// two keys reads as the boolean it holds, is `None` when absent, and a
+    /// value that is no boolean makes the file unparseable, never `false`.
+    #[test]
+    fn mcx_plists_parse_to_their_settings(
+        bypass in prop::option::of(mcx_setting()),
+        create in prop::option::of(mcx_setting()),
+        others in prop::collection::vec(other_mcx_key(), 0..6),
+        bypass_first in any::<bool>(),
+        as_binary in any::<bool>(),
+    ) {
+        let mut d = Dictionary::new();
+        for (k, v) in &others {
+            d.insert(k.to_string(), v.clone());
+        }
+        let mut keys = [(probes::mcx::BYPASS_KEY, &bypass), (probes::mcx::CREATE_AT_LOGIN_KEY, &create)];
+        if !bypass_first {
+            keys.reverse();
+        }
+        for (k, setting) in keys {
+            if let Some((v, _)) = setting {
+                d.insert(k.to_string(), v.clone());
+            }
+        }
+        let mut bytes = Vec::new();
+        if as_binary {
+            Value::Dictionary(d).to_writer_binary(&mut bytes).unwrap();
+        } else {
+            Value::Dictionary(d).to_writer_xml(&mut bytes).unwrap();
+        }
+        let parsed = probes::mcx::parse(&out(bytes));
+        let bad: Vec<&str> = keys.iter().filter(|(_, s)| matches!(s, Some((_, None)))).map(|(k, _)| *k).collect();
+        if bad.is_empty() {
+            let want = probes::mcx::McxPrefs {
+                bypass: bypass.as_ref().and_then(|(_, b)| *b),
+                create_at_login: create.as_ref().and_then(|(_, b)| *b),
+            };
+            prop_assert_eq!(parsed, Ok(want));
+        } else {
+            match parsed {
+                Err(ParseError::Unparseable { reason, .. }) => {
+                    prop_assert!(bad.iter().any(|k| reason.contains(k)), "{}", reason)
+                }
+                other => prop_assert!(false, "{:?} with {:?} not booleans", other, bad),
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- host
+
+const HOST_FIELDS: [&str; 6] =
+    ["host_name", "os_name", "os_version", "kernel_version", "cpu_arch", "root_filesystem"];
+
+/// A field of the snapshot: absent (`None`), `null`, or a string.
+fn host_field() -> impl Strategy<Value = Option<Option<String>>> {
+    prop::option::of(prop::option::of(prop_oneof![
+        "[a-z][a-z0-9-]{0,14}",
+        prop::sample::select(&["macOS", "Darwin", "arm64", "x86_64", "apfs", "hfs", "10.13.6", "17.7.0"][..])
+            .prop_map(str::to_string),
+        any::<String>(),
+    ]))
+}
+
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::json;
+    prop_oneof![
+        Just(json!(null)),
+        any::<bool>().prop_map(|b| json!(b)),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<String>().prop_map(|s| json!(s)),
+        prop::collection::vec(any::<i32>(), 0..3).prop_map(|v| json!(v)),
+        any::<String>().prop_map(|s| json!({ "k": s })),
+    ]
+}
+
+fn host_info(fields: &[Option<Option<String>>]) -> probes::host_info::HostInfo {
+    let f = |i: usize| fields[i].clone().flatten();
+    probes::host_info::HostInfo {
+        host_name: f(0),
+        os_name: f(1),
+        os_version: f(2),
+        kernel_version: f(3),
+        cpu_arch: f(4),
+        root_filesystem: f(5),
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The `host` JSON, pretty as st-preflight writes it or compact as in
+    /// the fixtures: absent and `null` fields are `None`, unknown keys (a
+    /// newer writer's) are ignored.
+    #[test]
+    fn host_json_parses_to_its_snapshot(
+        fields in prop::collection::vec(host_field(), 6),
+        extra in prop::collection::vec(("[a-z_]{1,16}", json_value()), 0..3),
+        pretty in any::<bool>(),
+    ) {
+        let mut map = serde_json::Map::new();
+        for (name, field) in HOST_FIELDS.iter().zip(&fields) {
+            if let Some(value) = field {
+                map.insert(name.to_string(), value.clone().into());
+            }
+        }
+        for (k, v) in &extra {
+            if !HOST_FIELDS.contains(&k.as_str()) {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+        let json = serde_json::Value::Object(map);
+        let text = if pretty { serde_json::to_string_pretty(&json).unwrap() + "\n" } else { json.to_string() };
+        let want = host_info(&fields);
+        prop_assert_eq!(probes::host_info::parse(&out(text.clone())), Ok(want.clone()), "{}", text);
+        prop_assert_eq!(probes::host_info::parse(&out(snapshot::to_json(&want))), Ok(want));
+    }
+
+    /// A field that is there but not a string (nor `null`) is not the host
+    /// JSON: the snapshot is refused rather than read as unknown.
+    #[test]
+    fn a_host_field_that_is_not_a_string_is_refused(
+        fields in prop::collection::vec(host_field(), 6),
+        wrong in 0..HOST_FIELDS.len(),
+        value in json_value().prop_filter("not a string or null", |v| !v.is_string() && !v.is_null()),
+    ) {
+        let mut map = serde_json::Map::new();
+        for (name, field) in HOST_FIELDS.iter().zip(&fields) {
+            if let Some(value) = field {
+                map.insert(name.to_string(), value.clone().into());
+            }
+        }
+        map.insert(HOST_FIELDS[wrong].to_string(), value);
+        let parsed = probes::host_info::parse(&out(serde_json::Value::Object(map).to_string()));
         prop_assert!(matches!(parsed, Err(ParseError::Unparseable { .. })), "{:?}", parsed);
     }
 }
