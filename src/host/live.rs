@@ -309,6 +309,16 @@ fn set_nonblocking(fd: libc::c_int) {
     }
 }
 
+// The `si_code` values of a child that has ended. libc exports them for
+// Linux but not for Apple targets; XNU's <sys/signal.h> has the same values.
+const CLD_EXITED: libc::c_int = 1;
+const CLD_KILLED: libc::c_int = 2;
+const CLD_DUMPED: libc::c_int = 3;
+#[cfg(target_os = "linux")]
+const _: () = assert!(
+    libc::CLD_EXITED == CLD_EXITED && libc::CLD_KILLED == CLD_KILLED && libc::CLD_DUMPED == CLD_DUMPED
+);
+
 /// Whether the child has exited, without reaping it: the zombie keeps its
 /// pid (and so its process group id) reserved until we kill the group.
 fn has_exited(pid: libc::pid_t) -> bool {
@@ -321,7 +331,13 @@ fn has_exited(pid: libc::pid_t) -> bool {
             &mut info,
             libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
         );
-        r == 0 && info.si_pid() != 0
+        // A non-zero si_pid alone is not enough: waitid may report a child
+        // in another state (CLD_STOPPED, CLD_CONTINUED, CLD_TRAPPED), and
+        // macOS's waitid is not to be trusted to honour WEXITED alone.
+        // Taking such a report for an exit would kill the group of a command
+        // that is still running and keep what it had printed so far as its
+        // whole answer.
+        r == 0 && info.si_pid() != 0 && matches!(info.si_code, CLD_EXITED | CLD_KILLED | CLD_DUMPED)
     }
 }
 
