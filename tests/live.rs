@@ -153,6 +153,59 @@ fn decision(v: &Value) -> (Value, Vec<(Value, Value)>, Vec<Value>) {
     (v["verdict"].clone(), conditions, findings)
 }
 
+/// The pid a fake command wrote to `file`; only a real one (never 0, 1 or a
+/// negative number, which `kill` would take for a group or everyone).
+fn read_pid(file: &Path) -> Option<libc::pid_t> {
+    let pid: libc::pid_t = std::fs::read_to_string(file).ok()?.trim().parse().ok()?;
+    (pid > 1).then_some(pid)
+}
+
+/// Kills, when dropped, the `sleep`s whose pids the test's fake commands wrote
+/// to these files: no test leaves one behind, whether it passes or fails.
+/// Declare it after the [`FakeMac`] holding the files, so it is dropped first.
+struct Reaper(Vec<PathBuf>);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        for file in &self.0 {
+            let Some(pid) = read_pid(file) else { continue };
+            // Only a sleep: by now the pid may belong to something else.
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            if cmdline.windows(5).any(|w| w == b"sleep") {
+                // SAFETY: kill has no memory effects; pid > 1 names one process.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+    }
+}
+
+/// Whether a process has ended: its pid is gone (ESRCH), or it is a zombie,
+/// dead and only waiting to be reaped. An orphan's zombie waits for init,
+/// which in a container is not always quick about it.
+fn has_ended(pid: libc::pid_t) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    if unsafe { libc::kill(pid, 0) } == -1 {
+        return std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name, which is in parentheses.
+        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
+/// Waits up to 2 s for a process to end (Linux: reads /proc).
+fn ends_soon(pid: libc::pid_t) -> bool {
+    let give_up = Instant::now() + Duration::from_secs(2);
+    while !has_ended(pid) {
+        if Instant::now() >= give_up {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
 #[test]
 fn a_healthy_mac_gives_the_same_decision_live_as_its_fixture() {
     let mac = FakeMac::from_fixture("lab-mac-ad-fv-off");
@@ -173,8 +226,10 @@ fn a_command_that_never_ends_is_killed_at_the_time_limit() {
     let start = Instant::now();
     let v = live(&root, &["--timeout", "1"]);
     let elapsed = start.elapsed();
-    // A hang detector, not a speed test: the command alone would take 10 minutes.
-    assert!(elapsed < Duration::from_secs(30), "took {elapsed:?}");
+    // Under 4 s: a build that ignored --timeout would stop `last` at the 5 s
+    // default. The 3 s to spare cover a busy CI machine.
+    assert!(elapsed >= Duration::from_secs(1), "stopped before the limit: {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(4), "--timeout 1 took {elapsed:?}");
     assert_eq!(source(&v, "last")["status"], "timeout");
     // crypto-users decides securetoken-admin, so the verdict stands without `last`.
     assert_eq!(v["verdict"], "will-appear");
@@ -185,16 +240,53 @@ fn a_grandchild_holding_stdout_open_does_not_make_the_check_wait() {
     let last = std::fs::read(fixture("lab-mac-ad-fv-off").join("last.out")).unwrap();
     let mac = FakeMac::from_fixture("lab-mac-ad-fv-off");
     let data = mac.data("last-real", &last);
-    // One grandchild in the command's process group, one that escapes it with setsid.
-    let script =
-        format!("/bin/cat '{}'; /bin/sleep 600 & /usr/bin/setsid /bin/sleep 600 & exit 0", data.display());
+    let (in_group, escaped) = (mac.dir.path().join("in-group.pid"), mac.dir.path().join("escaped.pid"));
+    // One grandchild in the command's process group, one that escapes it with
+    // setsid. Each pid is on file before the command exits, for the reaper.
+    let script = format!(
+        "/bin/cat '{data}'; /bin/sleep 600 & echo $! > '{in_group}'; \
+         /usr/bin/setsid /bin/sh -c 'echo $$ > \"$0\"; exec /bin/sleep 600' '{escaped}' & \
+         until [ -s '{escaped}' ]; do /bin/sleep 0.01; done; exit 0",
+        data = data.display(),
+        in_group = in_group.display(),
+        escaped = escaped.display(),
+    );
     let mac = mac.runs("last", &script);
+    // After `mac`, so that it is dropped first, while the pid files still exist.
+    let _reaper = Reaper(vec![in_group, escaped]);
     let root = mac.build();
     let start = Instant::now();
     let v = live(&root, &["--timeout", "20"]);
     assert!(start.elapsed() < Duration::from_secs(15), "took {:?}", start.elapsed());
     assert_eq!(source(&v, "last")["status"], "ok");
     assert_eq!(v["facts"]["accounts"][0]["console_logins"].as_u64().map(|n| n > 0), Some(true));
+}
+
+#[test]
+fn the_whole_process_group_is_killed_when_a_command_times_out_or_exits() {
+    let mac = FakeMac::from_fixture("lab-mac-ad-fv-off");
+    let (hung, exited) = (mac.dir.path().join("hung.pid"), mac.dir.path().join("exited.pid"));
+    // Each command starts a child in the command's own process group and
+    // writes down its pid; `last` then waits for it (never ends), `profiles`
+    // exits.
+    let child = |pid_file: &Path| format!("/bin/sleep 600 & echo $! > '{}'", pid_file.display());
+    let mac = mac
+        .runs("last", &format!("{}; echo partial; wait", child(&hung)))
+        .runs("bootstrap-token", &format!("{}; echo done; exit 0", child(&exited)));
+    // After `mac`, so that it is dropped first, while the pid files still exist.
+    let _reaper = Reaper(vec![hung.clone(), exited.clone()]);
+    let root = mac.build();
+    let v = live(&root, &["--timeout", "1"]);
+    assert_eq!(source(&v, "last")["status"], "timeout");
+    assert_ne!(source(&v, "bootstrap-token")["status"], "timeout");
+    let still_running: Vec<String> = [(&hung, "timed out"), (&exited, "exited")]
+        .into_iter()
+        .filter_map(|(path, how)| {
+            let pid = read_pid(path).unwrap_or_else(|| panic!("{} holds no pid", path.display()));
+            (!ends_soon(pid)).then(|| format!("the child (pid {pid}) of the command that {how}"))
+        })
+        .collect();
+    assert!(still_running.is_empty(), "still running: {still_running:?}");
 }
 
 #[test]
@@ -402,19 +494,79 @@ fn a_machine_that_is_not_a_mac_is_told_to_use_a_bundle() {
 
 #[test]
 fn the_live_host_is_probed_in_parallel() {
-    // Every command sleeps 1 s; run one after the other they would take 10 s.
+    // Every command sleeps 2 s. All at once they take 2 s; with any fewer at
+    // a time than there are commands, some command waits for another's 2 s
+    // and the check takes at least 4 s. Under 3.5 s leaves 1.5 s to spare.
     let mut mac = FakeMac::from_fixture("lab-mac-ad-fv-off");
+    let mut commands = 0;
     for (id, _, _) in COMMANDS {
         if let Some(script) = mac.scripts.get(id).cloned() {
-            mac = mac.runs(id, &format!("/bin/sleep 1; {script}"));
+            mac = mac.runs(id, &format!("/bin/sleep 2; {script}"));
+            commands += 1;
         }
     }
+    assert!(commands >= 8, "only {commands} commands");
     let root = mac.build();
     let start = Instant::now();
     let v = live(&root, &[]);
-    assert!(start.elapsed() < Duration::from_secs(8), "took {:?}", start.elapsed());
+    let elapsed = start.elapsed();
+    assert!(elapsed < Duration::from_millis(3500), "{commands} commands of 2 s took {elapsed:?}");
     assert_eq!(v["verdict"], "will-appear");
     assert_eq!(met(&v, "securetoken-admin"), true);
+}
+
+/// What the fake `dscl` prints for local-users in the test below.
+const SHOWS_ITS_SETTING: &str = r#"if read -r line; then echo 'stdin got-stdin'; else echo 'stdin closed'; fi
+    for a in "$0" "$@"; do printf 'argv %s\n' "$a"; done
+    printf 'parent %s\n' "$(/bin/cat /proc/$PPID/comm)"
+    /usr/bin/env | while IFS= read -r l; do printf 'env %s\n' "$l"; done"#;
+
+#[test]
+fn commands_run_bare_with_their_argv_no_stdin_and_a_fixed_environment() {
+    let mac = FakeMac::from_fixture("lab-mac-ad-fv-off").runs("local-users", SHOWS_ITS_SETTING);
+    let root = mac.build();
+    let bundle = mac.dir.path().join("bundle");
+    st().arg("collect")
+        .arg("--system-root")
+        .arg(&root)
+        .arg("--out")
+        .arg(&bundle)
+        .env("ST_PREFLIGHT_LEAK", "1")
+        .env("LC_ALL", "fr_FR.UTF-8")
+        .write_stdin("a line for st-preflight, never for its commands\n")
+        .assert()
+        .success();
+    let shown = std::fs::read_to_string(bundle.join("local-users.out")).unwrap();
+    let lines = |tag: &str| -> Vec<String> {
+        let tag = format!("{tag} ");
+        shown.lines().filter_map(|l| l.strip_prefix(&tag)).map(str::to_string).collect()
+    };
+
+    // Stdin is closed (reads as end of file), not st-preflight's own.
+    assert_eq!(lines("stdin"), ["closed"]);
+    // The argv of the source table, each argument on its own, the program
+    // under the system root...
+    let (_, binary, args) = COMMANDS.iter().find(|(id, _, _)| *id == "local-users").unwrap();
+    let mut argv = vec![root.join(binary).display().to_string()];
+    argv.extend(args.split(' ').map(str::to_string));
+    assert_eq!(lines("argv"), argv);
+    // ...run by st-preflight itself: no shell process in between.
+    assert_eq!(lines("parent"), ["st-preflight"]);
+    // The environment is exactly the fixed one: nothing of st-preflight's own
+    // (HOME, ST_PREFLIGHT_LEAK, its LC_ALL) reaches the command. PWD is left
+    // out: the fake command's own /bin/sh sets it. Values are shown only for
+    // the fixed names: a leak must not print the test's environment.
+    let env: BTreeMap<String, String> = lines("env")
+        .iter()
+        .filter_map(|l| l.split_once('='))
+        .filter(|(name, _)| *name != "PWD")
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    let names: Vec<&str> = env.keys().map(String::as_str).collect();
+    assert_eq!(names, ["LANG", "LC_ALL", "PATH"], "the command's environment");
+    assert_eq!(env["LANG"], "C");
+    assert_eq!(env["LC_ALL"], "C");
+    assert_eq!(env["PATH"], "/usr/bin:/bin:/usr/sbin:/sbin");
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! Commands run with their exact argv from [`SourceId::origin`], never
 //! through a shell, with stdin closed, a fixed locale and PATH, and in their
 //! own process group: on expiry the whole group is killed, and a grandchild
-//! that keeps the output pipe open cannot make st-preflight wait.
+//! that keeps the output pipe open cannot make st-preflight wait. The
+//! sysinfo `host` snapshot gets the same time limit as a command.
 
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
@@ -15,10 +16,12 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use super::bundle::{self, SourceMeta};
 use super::{Capture, Captures, Output, ROOT_HINT, snapshot};
+use crate::probes::host_info::HostInfo;
 use crate::source::{Origin, SourceId};
 
 /// Per-source cap on stdout; past it the command is stopped.
@@ -96,15 +99,47 @@ fn capture_one(id: SourceId, opts: &Options) -> (SourceId, Capture, SourceMeta) 
         // The snapshot describes the machine st-preflight runs on, which is
         // not the system under a --system-root.
         Origin::Snapshot if opts.system_root.is_some() => Capture::Missing,
-        Origin::Snapshot => {
-            Capture::Done(Output { stdout: snapshot::to_json(&snapshot::take()), ..Output::default() })
-        }
+        Origin::Snapshot => snapshot_within(opts.timeout, snapshot::take),
     };
     meta.duration_ms = Some(start.elapsed().as_millis() as u64);
     if let Capture::Done(out) | Capture::TimedOut(out) = &capture {
         meta.truncated = out.truncated;
     }
     (id, capture, meta)
+}
+
+/// The `host` snapshot, under the same time limit as a command: sysinfo's
+/// disk listing asks every mount about itself, and a hung network mount can
+/// block that call in the kernel for as long as the mount hangs, which would
+/// stall the whole check with it.
+fn snapshot_within(limit: Duration, take: impl FnOnce() -> HostInfo + Send + 'static) -> Capture {
+    match with_deadline(limit, take) {
+        Ok(Some(info)) => Capture::Done(Output { stdout: snapshot::to_json(&info), ..Output::default() }),
+        // The JSON is written only once the snapshot is whole: nothing to show.
+        Ok(None) => Capture::TimedOut(Output::default()),
+        Err(reason) => Capture::Failed(format!("the host snapshot {reason}")),
+    }
+}
+
+/// Runs `f` on a thread of its own and waits at most `limit` for its result;
+/// `Ok(None)` when the limit passed first. That thread is then left behind,
+/// never joined: it may be stuck in the kernel, and st-preflight exits
+/// without waiting for it. `Err` when `f` could not run or panicked.
+fn with_deadline<T: Send + 'static>(
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<Option<T>, String> {
+    let (tx, rx) = mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("deadline".into())
+        // A late result has no one to go to; dropping it is all that is left.
+        .spawn(move || drop(tx.send(f())))
+        .map_err(|e| format!("could not start: {e}"))?;
+    match rx.recv_timeout(limit) {
+        Ok(value) => Ok(Some(value)),
+        Err(RecvTimeoutError::Timeout) => Ok(None),
+        Err(RecvTimeoutError::Disconnected) => Err("stopped without an answer".into()),
+    }
 }
 
 fn read_file(path: &Path, cap: usize) -> Capture {
@@ -309,6 +344,16 @@ fn set_nonblocking(fd: libc::c_int) {
     }
 }
 
+// The `si_code` values of a child that has ended. libc exports them for
+// Linux but not for Apple targets; XNU's <sys/signal.h> has the same values.
+const CLD_EXITED: libc::c_int = 1;
+const CLD_KILLED: libc::c_int = 2;
+const CLD_DUMPED: libc::c_int = 3;
+#[cfg(target_os = "linux")]
+const _: () = assert!(
+    libc::CLD_EXITED == CLD_EXITED && libc::CLD_KILLED == CLD_KILLED && libc::CLD_DUMPED == CLD_DUMPED
+);
+
 /// Whether the child has exited, without reaping it: the zombie keeps its
 /// pid (and so its process group id) reserved until we kill the group.
 fn has_exited(pid: libc::pid_t) -> bool {
@@ -321,7 +366,13 @@ fn has_exited(pid: libc::pid_t) -> bool {
             &mut info,
             libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
         );
-        r == 0 && info.si_pid() != 0
+        // A non-zero si_pid alone is not enough: waitid may report a child
+        // in another state (CLD_STOPPED, CLD_CONTINUED, CLD_TRAPPED), and
+        // macOS's waitid is not to be trusted to honour WEXITED alone.
+        // Taking such a report for an exit would kill the group of a command
+        // that is still running and keep what it had printed so far as its
+        // whole answer.
+        r == 0 && info.si_pid() != 0 && matches!(info.si_code, CLD_EXITED | CLD_KILLED | CLD_DUMPED)
     }
 }
 
@@ -329,5 +380,54 @@ fn kill_group(pid: libc::pid_t) {
     // SAFETY: signals the process group we created for this child (pgid = pid).
     unsafe {
         libc::kill(-pid, libc::SIGKILL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_deadline_gives_what_a_quick_closure_returns() {
+        assert_eq!(with_deadline(Duration::from_secs(10), || 42), Ok(Some(42)));
+    }
+
+    #[test]
+    fn with_deadline_stops_waiting_for_a_slow_closure_at_the_limit() {
+        let start = Instant::now();
+        // Stands for a disk listing stuck on a hung network mount.
+        let late = with_deadline(Duration::from_millis(200), || std::thread::sleep(Duration::from_secs(30)));
+        let waited = start.elapsed();
+        assert_eq!(late, Ok(None));
+        assert!(waited >= Duration::from_millis(200), "gave up early: {waited:?}");
+        // Neither the 30 s sleep nor a join of its thread is waited for.
+        assert!(waited < Duration::from_secs(5), "waited {waited:?}");
+    }
+
+    #[test]
+    fn with_deadline_reports_a_closure_that_panicked() {
+        let r: Result<Option<()>, String> =
+            with_deadline(Duration::from_secs(10), || panic!("a deliberate test panic"));
+        assert_eq!(r, Err("stopped without an answer".to_string()));
+    }
+
+    #[test]
+    fn a_host_snapshot_past_the_limit_is_recorded_as_timed_out_and_empty() {
+        let slow = || {
+            std::thread::sleep(Duration::from_secs(30));
+            HostInfo::default()
+        };
+        let start = Instant::now();
+        let capture = snapshot_within(Duration::from_millis(200), slow);
+        assert!(start.elapsed() < Duration::from_secs(5), "waited {:?}", start.elapsed());
+        assert_eq!(capture, Capture::TimedOut(Output::default()));
+    }
+
+    #[test]
+    fn a_host_snapshot_in_time_is_its_json() {
+        let info = HostInfo { host_name: Some("lab-01".into()), ..HostInfo::default() };
+        let expected = snapshot::to_json(&info);
+        let capture = snapshot_within(Duration::from_secs(10), move || info);
+        assert_eq!(capture, Capture::Done(Output { stdout: expected, ..Output::default() }));
     }
 }

@@ -6,6 +6,15 @@ use sysinfo::{DiskRefreshKind, Disks, System};
 use crate::probes::host_info::HostInfo;
 
 /// Takes the snapshot. Each field is `None` when sysinfo cannot tell.
+///
+/// The fields are as sysinfo reports them, not macOS's own names. On a Mac,
+/// `os_name` is the kernel's `kern.ostype`, `"Darwin"` (not `"macOS"`; that
+/// name is sw_vers' `ProductName`), `os_version` is `kern.osproductversion`
+/// (e.g. `"14.0"`), and `kernel_version` is the Darwin release
+/// (`kern.osrelease`, e.g. `"23.0.0"`).
+///
+/// It may block: the disk listing asks every mount about itself, and a hung
+/// network mount does not answer. The live host runs it under a time limit.
 pub fn take() -> HostInfo {
     let root_filesystem =
         Disks::new_with_refreshed_list_specifics(DiskRefreshKind::nothing()).ok().and_then(|disks| {
@@ -16,6 +25,7 @@ pub fn take() -> HostInfo {
         });
     HostInfo {
         host_name: System::host_name().ok(),
+        // "Darwin" on a Mac (kern.ostype), as sysinfo reports it; see above.
         os_name: System::name().ok(),
         os_version: System::os_version().ok(),
         kernel_version: System::kernel_version().ok(),
