@@ -128,6 +128,12 @@ fn rules_lists_every_condition_and_finding() {
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v["conditions"].as_array().unwrap().len(), 8);
     assert_eq!(v["findings"].as_array().unwrap().len(), 10);
+    for entry in v["conditions"].as_array().unwrap().iter().chain(v["findings"].as_array().unwrap()) {
+        for field in ["meaning", "versions", "sources", "confidence"] {
+            let text = entry[field].as_str().unwrap_or_default();
+            assert!(!text.is_empty(), "{} has no {field}", entry["id"]);
+        }
+    }
     st().arg("rules").assert().success().stdout(predicate::str::contains("bootstrap-token"));
 }
 

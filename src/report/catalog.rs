@@ -29,6 +29,9 @@ struct FindingEntry {
     id: &'static str,
     severity: &'static str,
     meaning: &'static str,
+    versions: &'static str,
+    sources: &'static str,
+    confidence: &'static str,
 }
 
 fn catalog() -> Catalog {
@@ -47,7 +50,14 @@ fn catalog() -> Catalog {
             .collect(),
         findings: FINDINGS
             .iter()
-            .map(|f| FindingEntry { id: f.id_str, severity: f.severity, meaning: f.meaning })
+            .map(|f| FindingEntry {
+                id: f.id_str,
+                severity: f.severity,
+                meaning: f.meaning,
+                versions: f.versions,
+                sources: f.sources,
+                confidence: f.confidence,
+            })
             .collect(),
     }
 }
@@ -73,9 +83,9 @@ pub fn table(width: Option<u16>) -> String {
     if let Some(w) = width {
         findings.set_width(w);
     }
-    findings.set_header(vec!["Finding", "Severity", "Meaning"]);
+    findings.set_header(vec!["Finding", "Severity", "Meaning", "macOS", "Sources", "Confidence"]);
     for f in &catalog.findings {
-        findings.add_row(vec![f.id, f.severity, f.meaning]);
+        findings.add_row(vec![f.id, f.severity, f.meaning, f.versions, f.sources, f.confidence]);
     }
     format!(
         "The dialog appears when every `requires` condition is met and no `prevents` condition is.\n\n{conditions}\n\n{findings}\n"
