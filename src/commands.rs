@@ -49,7 +49,11 @@ pub fn check(args: &CheckArgs) -> Result<Outcome, Failure> {
 /// An extension attribute must always have a result: any failure, even a
 /// bug, becomes an `unknown` result with an `error` object, and exit 0.
 fn check_for_extension_attribute(args: &CheckArgs) -> Outcome {
-    let failure = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_check(args))) {
+    always_a_result(args.user.clone(), || run_check(args))
+}
+
+fn always_a_result(user: Option<String>, check: impl FnOnce() -> Result<Outcome, Failure>) -> Outcome {
+    let failure = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)) {
         Ok(Ok(outcome)) => return outcome,
         Ok(Err(failure)) => failure,
         Err(panic) => {
@@ -61,7 +65,7 @@ fn check_for_extension_attribute(args: &CheckArgs) -> Outcome {
             Failure::new(ErrorKind::Internal, format!("internal error (please report it): {what}"))
         }
     };
-    let document = ErrorReport::new(failure.kind, failure.message.clone(), args.user.clone());
+    let document = ErrorReport::new(failure.kind, failure.message.clone(), user);
     Outcome {
         stdout: report::json::jamf(&document),
         stderr: vec![failure.message],
@@ -305,6 +309,20 @@ mod tests {
         assert!(wants_color(ColorChoice::Always, false, None));
         assert!(!wants_color(ColorChoice::Always, true, set));
         assert!(!wants_color(ColorChoice::Never, true, None));
+    }
+
+    /// A bug must not leave an extension attribute empty: a panic becomes
+    /// an `unknown` result with an internal error, and exit 0.
+    #[test]
+    fn a_panic_in_the_check_still_gives_the_extension_attribute_a_result() {
+        let outcome = always_a_result(Some("jdoe".into()), || panic!("a bug"));
+        assert_eq!(outcome.status, exit_code::REPORT);
+        let json = outcome.stdout.strip_prefix("<result>").and_then(|s| s.strip_suffix("</result>")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(v["verdict"], "unknown");
+        assert_eq!(v["error"]["kind"], "internal");
+        assert_eq!(v["user"], "jdoe");
+        assert!(v["error"]["message"].as_str().unwrap().contains("a bug"), "{v}");
     }
 
     #[test]

@@ -209,3 +209,34 @@ fn profile_writes_to_stdout_or_refuses_to_overwrite() {
     // The flag is required: there is only one profile, and it must be asked for by name.
     st().arg("profile").assert().code(2);
 }
+
+/// The extension-attribute script of docs/deploying.md, as printed there,
+/// with its binary path pointed at `bin`.
+fn extension_attribute(bin: &std::path::Path) -> String {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/deploying.md")).unwrap();
+    let start = doc.find("```sh\n#!/bin/sh").expect("the script is in docs/deploying.md") + "```sh\n".len();
+    let script = &doc[start..start + doc[start..].find("```").unwrap()];
+    let script = script.replace("BIN=/usr/local/bin/st-preflight", &format!("BIN='{}'", bin.display()));
+    let out = std::process::Command::new("/bin/sh").arg("-c").arg(&script).output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_documented_extension_attribute_always_stores_a_value() {
+    // On this Linux machine the check cannot run: still a JSON result.
+    let value = extension_attribute(std::path::Path::new(env!("CARGO_BIN_EXE_st-preflight")));
+    assert!(value.starts_with("<result>{\"schema_version\":1,"), "{value}");
+    assert!(value.contains("\"verdict\":\"unknown\"") && value.contains("\"kind\":\"not-a-mac\""), "{value}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(extension_attribute(&tmp.path().join("absent")), "<result>not installed</result>\n");
+    // Killed before it could answer.
+    let killed = tmp.path().join("killed");
+    std::fs::write(&killed, "#!/bin/sh\nkill -9 $$\n").unwrap();
+    std::fs::set_permissions(&killed, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    assert_eq!(
+        extension_attribute(&killed),
+        "<result>no result (st-preflight exited with status 137)</result>\n"
+    );
+}

@@ -369,6 +369,11 @@ fn missing_dsconfigad_leaves_the_verdict_unknown() {
     assert_findings(&v, &[]);
     assert_source(&v, "dsconfigad", "missing");
     assert_source(&v, "ldap-nodes", "ok");
+    // The report names what could change the verdict, and why it is unknown.
+    assert_eq!(v["deciding"], serde_json::json!(["directory-bound", "mobile-accounts"]));
+    let summary = v["summary"].as_str().unwrap();
+    assert!(summary.contains("directory-bound and mobile-accounts are unknown"), "{summary}");
+    assert!(summary.contains("because dsconfigad was not captured"), "{summary}");
 }
 
 // 16

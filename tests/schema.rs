@@ -92,6 +92,10 @@ fn the_schema_rejects_what_the_report_never_says() {
     let mut no_conditions = good.clone();
     no_conditions.as_object_mut().unwrap().remove("conditions");
     assert!(!validator.is_valid(&no_conditions));
+    // Schema version 1 describes version 1 only.
+    let mut next_version = good.clone();
+    next_version["schema_version"] = 2.into();
+    assert!(!validator.is_valid(&next_version));
     // A null-able key is still always written.
     let mut no_user = good;
     no_user.as_object_mut().unwrap().remove("user");

@@ -1,7 +1,9 @@
 //! Text from the Mac reaches the terminal only through here: control
-//! characters and bidirectional overrides are shown as `\u{..}` escapes, so
-//! an account name cannot move the cursor, recolour the screen or reorder
-//! what the technician reads. The JSON keeps the exact text (serde escapes it).
+//! characters, bidirectional overrides, line separators and invisible
+//! characters are shown as `\u{..}` escapes, so an account name cannot move
+//! the cursor, recolour the screen, reorder what the technician reads, or
+//! pass for another name ("lad\u{200b}min" is not "ladmin"). The JSON keeps
+//! the exact text (serde escapes it).
 
 /// Longer text is cut for the table (the JSON keeps it whole): the table's
 /// word wrapping is quadratic in the length of a word.
@@ -26,7 +28,15 @@ pub fn for_terminal(text: &str) -> String {
 
 fn needs_escape(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            // bidirectional marks, embeddings, overrides and isolates
+            '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            // line and paragraph separators
+            | '\u{2028}' | '\u{2029}'
+            // zero-width and invisible characters
+            | '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{00ad}'
+        )
 }
 
 #[cfg(test)]
@@ -38,6 +48,7 @@ mod tests {
         assert_eq!(for_terminal("ad\x1b[31mmin"), "ad\\u{1b}[31mmin");
         assert_eq!(for_terminal("a\u{202e}b\tc\u{85}"), "a\\u{202e}b\\u{9}c\\u{85}");
         assert_eq!(for_terminal("José Müller"), "José Müller");
+        assert_eq!(for_terminal("lad\u{200b}min\u{2028}x\u{feff}"), "lad\\u{200b}min\\u{2028}x\\u{feff}");
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Report {
+    /// `1` for this layout: a rename or removal of a field makes it `2`.
+    #[schemars(extend("const" = 1))]
     pub schema_version: u32,
     pub tool: Tool,
     pub verdict: Verdict,
@@ -123,6 +125,8 @@ pub struct BypassKeyFacts {
 /// extension attribute always has a result.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ErrorReport {
+    /// `1` for this layout: a rename or removal of a field makes it `2`.
+    #[schemars(extend("const" = 1))]
     pub schema_version: u32,
     pub tool: Tool,
     /// Always `unknown`.

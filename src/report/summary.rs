@@ -60,7 +60,7 @@ pub fn sentence(eval: &Evaluation, question: &Question, sources: &[SourceReport]
                 if culprits.is_empty() { String::new() } else { format!(", because {}", join(&culprits)) };
             let verb = if ids.len() == 1 { "is" } else { "are" };
             format!(
-                "Cannot tell whether the SecureToken dialog will appear: {} {verb} unknown{because}. Capture again (as root) to decide.",
+                "Cannot tell whether the SecureToken dialog will appear: {} {verb} unknown{because}; capture again (as root) to decide.",
                 join(&ids)
             )
         }
