@@ -217,7 +217,7 @@ fn extension_attribute(bin: &std::path::Path) -> String {
     let start = doc.find("```sh\n#!/bin/sh").expect("the script is in docs/deploying.md") + "```sh\n".len();
     let script = &doc[start..start + doc[start..].find("```").unwrap()];
     let script = script.replace("BIN=/usr/local/bin/st-preflight", &format!("BIN='{}'", bin.display()));
-    let out = std::process::Command::new("/bin/sh").arg("-c").arg(&script).output().unwrap();
+    let out = Command::new("/bin/sh").arg("-c").arg(&script).output().unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
 }
