@@ -9,6 +9,8 @@ use super::Output;
 use crate::probes::plist_value;
 
 const NEEDLE: &[u8] = b"ShadowHashData";
+/// The same name in UTF-16, as a binary plist may store a string.
+const NEEDLE_UTF16BE: &[u8] = b"\0S\0h\0a\0d\0o\0w\0H\0a\0s\0h\0D\0a\0t\0a";
 
 /// Removes password data from stdout and stderr; true when anything was removed.
 pub fn output(out: &mut Output) -> bool {
@@ -18,45 +20,58 @@ pub fn output(out: &mut Output) -> bool {
 }
 
 fn bytes(data: &mut Vec<u8>) -> bool {
-    if !contains(data, NEEDLE) {
+    let plain = contains(data, NEEDLE);
+    let plist = plist_value::looks_like_plist(data);
+    // The name can hide from a byte search: spelled with XML character
+    // references (`Shadow&#72;ashData`) or stored as UTF-16. Such a plist is
+    // read to look at its keys; dscl writes neither, so this is rare.
+    let disguised = plist && (contains(data, b"&#") || contains(data, NEEDLE_UTF16BE));
+    if !plain && !disguised {
         return false;
     }
-    *data = if plist_value::looks_like_plist(data) {
-        // The same bounded reader the probes use: password data is no way
-        // around the depth and size limits.
-        match plist_value::parse(data) {
-            Ok(mut value) => {
-                strip(&mut value);
-                let mut clean = Vec::new();
-                // Written back as XML, the form the live prober asks for.
-                match value.to_writer_xml(&mut clean) {
-                    Ok(()) if !contains(&clean, NEEDLE) => clean,
-                    _ => Vec::new(),
-                }
+    if !plist {
+        *data = text(data);
+        return true;
+    }
+    // The same bounded reader the probes use: password data is no way
+    // around the depth and size limits.
+    match plist_value::parse(data) {
+        Ok(mut value) => {
+            if !strip(&mut value) && !plain {
+                return false;
             }
-            // A plist that cannot be parsed cannot be cleaned safely: withhold it.
-            Err(_) => Vec::new(),
+            let mut clean = Vec::new();
+            // Written back as XML, the form the live prober asks for.
+            *data = match value.to_writer_xml(&mut clean) {
+                Ok(()) if !contains(&clean, NEEDLE) => clean,
+                _ => Vec::new(),
+            };
         }
-    } else {
-        text(data)
-    };
+        // A plist that cannot be parsed cannot be cleaned safely: withhold it.
+        Err(_) if plain => *data = Vec::new(),
+        // Nothing says it holds password data; the probe will report it unparseable.
+        Err(_) => return false,
+    }
     true
 }
 
-/// Drops every dict entry whose key names ShadowHashData, at any depth.
-fn strip(value: &mut Value) {
+/// Drops every dict entry whose key names ShadowHashData, at any depth;
+/// true when one was dropped.
+fn strip(value: &mut Value) -> bool {
     match value {
         Value::Dictionary(dict) => {
             let doomed: Vec<String> = dict.keys().filter(|k| k.contains("ShadowHashData")).cloned().collect();
+            let mut dropped = !doomed.is_empty();
             for key in doomed {
                 dict.remove(&key);
             }
             for (_, v) in dict.iter_mut() {
-                strip(v);
+                dropped |= strip(v);
             }
+            dropped
         }
-        Value::Array(items) => items.iter_mut().for_each(strip),
-        _ => {}
+        Value::Array(items) => items.iter_mut().fold(false, |dropped, v| strip(v) | dropped),
+        _ => false,
     }
 }
 
@@ -113,6 +128,38 @@ mod tests {
             b"<plist><array><dict><key>dsAttrTypeNative:ShadowHashData</key><array><string>6270".to_vec();
         assert!(bytes(&mut data));
         assert!(data.is_empty());
+    }
+
+    /// A key spelled with character references, or stored as UTF-16 in a
+    /// binary plist, is the same key once read: it goes too.
+    #[test]
+    fn a_disguised_attribute_name_is_removed_too() {
+        let xml = br#"<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><array><dict>
+<key>dsAttrTypeStandard:RecordName</key><array><string>ladmin</string></array>
+<key>dsAttrTypeNative:Shadow&#72;ashData</key><array><string>62706c69 73743030</string></array>
+</dict></array></plist>"#;
+        let mut data = xml.to_vec();
+        assert!(bytes(&mut data));
+        let text = String::from_utf8(data).unwrap();
+        assert!(!text.contains("62706c69") && text.contains("ladmin"), "{text}");
+
+        let mut record = plist::Dictionary::new();
+        record.insert("dsAttrTypeNative:ShadowHashData\u{e9}".into(), Value::String("62706c69".into()));
+        let mut binary = Vec::new();
+        Value::Array(vec![Value::Dictionary(record)]).to_writer_binary(&mut binary).unwrap();
+        assert!(contains(&binary, NEEDLE_UTF16BE), "a non-ASCII key is stored as UTF-16");
+        assert!(bytes(&mut binary));
+        assert!(!String::from_utf8_lossy(&binary).contains("62706c69"));
+    }
+
+    /// Character references are legal anywhere in XML: without the name
+    /// behind them, the plist is left as it is.
+    #[test]
+    fn character_references_alone_change_nothing() {
+        let xml = b"<plist version=\"1.0\"><array><string>Jos&#233;</string></array></plist>".to_vec();
+        let mut data = xml.clone();
+        assert!(!bytes(&mut data));
+        assert_eq!(data, xml);
     }
 
     #[test]

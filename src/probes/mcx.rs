@@ -3,8 +3,10 @@
 //!
 //! No sample of the installed managed file exists; macOS flattens a
 //! profile's payload into top-level keys (tools that audit it read
-//! `params['key']`), and `/Library/Managed Preferences/<user>/complete.plist`
-//! nests each value under `value`, so both shapes are read.
+//! `params['key']`), which is the shape read. A key whose value is a dict
+//! holding `value` is read too: that is how the per-user
+//! `/Library/Managed Preferences/<user>/complete.plist` stores each key (under
+//! `com.apple.MCX`), should a Mac write the computer-level file that way.
 
 use plist::Value;
 use serde::Serialize;
