@@ -622,3 +622,23 @@ fn a_collected_bundle_replays_what_could_not_be_captured_and_what_was_removed() 
     assert_eq!(decision(&replayed), decision(&from_live));
     assert_eq!(replayed["conditions"], from_live["conditions"]);
 }
+
+/// "Not found" is for a command that is not there, and "run as root" for a
+/// permission problem: a script whose interpreter is missing, or a folder
+/// where the command should be, is a failure that says what it is.
+#[test]
+fn a_command_that_cannot_start_is_not_called_missing_or_blamed_on_root() {
+    let mac = FakeMac::from_fixture("lab-mac-ad-fv-off");
+    let root = mac.build();
+    let fdesetup = root.join("usr/bin/fdesetup");
+    std::fs::write(&fdesetup, "#!/nonexistent/interpreter\n").unwrap();
+    std::fs::set_permissions(&fdesetup, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::remove_file(root.join("usr/bin/last")).ok();
+    std::fs::create_dir_all(root.join("usr/bin/last")).unwrap();
+    let v = live(&root, &[]);
+    let fdesetup = source(&v, "fdesetup-status");
+    assert_eq!(fdesetup["status"], "failed", "{fdesetup}");
+    let last = source(&v, "last");
+    assert_eq!(last["status"], "failed", "{last}");
+    assert!(!last["detail"].as_str().unwrap().contains("as root"), "{last}");
+}

@@ -176,8 +176,14 @@ fn run(program: &Path, args: &[&str], opts: &Options) -> Capture {
         .process_group(0);
     let child = match command.spawn() {
         Ok(child) => child,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Capture::NotFound,
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+        // ENOENT also comes from a script whose interpreter is missing:
+        // only a program that is not there is "not found".
+        Err(e) if e.kind() == io::ErrorKind::NotFound && std::fs::symlink_metadata(&program).is_err() => {
+            return Capture::NotFound;
+        }
+        // EACCES from something that is not a file (a folder at that path)
+        // is not about root.
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied && program.is_file() => {
             return Capture::Failed(format!(
                 "cannot run {}: permission denied ({ROOT_HINT})",
                 program.display()
