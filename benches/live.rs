@@ -36,6 +36,9 @@ fn main() {
     build_root(&root, sleep_ms);
 
     let mut walls = Vec::new();
+    // Each run is compared with its own slowest source: the slowest of all
+    // runs would flatter the ratio.
+    let mut ratios = Vec::new();
     let (mut slowest, mut sum) = (0u64, 0u64);
     for run in 0..runs {
         let bundle = dir.path().join(format!("bundle-{run}"));
@@ -60,7 +63,9 @@ fn main() {
             .filter(|s| s["argv"].is_array())
             .filter_map(|s| s["duration_ms"].as_u64())
             .collect();
-        slowest = slowest.max(*durations.iter().max().unwrap());
+        let run_slowest = *durations.iter().max().unwrap();
+        ratios.push(walls[run].as_secs_f64() * 1000.0 / run_slowest as f64);
+        slowest = slowest.max(run_slowest);
         sum = sum.max(durations.iter().sum());
     }
     walls.sort();
@@ -70,7 +75,13 @@ fn main() {
     println!("  wall time     min {:7.1} ms   median {:7.1} ms", ms(walls[0]), ms(median));
     println!("  slowest source    {slowest:7} ms");
     println!("  sum of sources    {sum:7} ms");
-    println!("  median / slowest  {:7.2}   (target: at most 1.30)", ms(median) / slowest as f64);
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "  wall / slowest source of the same run, median {:5.2}   (target: at most 1.30)",
+        ratios[ratios.len() / 2]
+    );
+    // The strictest yardstick: the sleep itself, no spawn or pipe time counted for the source.
+    println!("  median wall / the {sleep_ms} ms sleep     {:5.2}", ms(median) / sleep_ms as f64);
 }
 
 fn build_root(root: &Path, sleep_ms: u64) {
