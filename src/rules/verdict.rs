@@ -59,17 +59,20 @@ pub fn decide(conditions: &[Condition]) -> (Verdict, Vec<ConditionId>) {
     (Verdict::Unknown, unknown)
 }
 
-/// The lowest confidence among the deciding conditions; `low` for `unknown`.
+/// How sure the verdict is; `low` for `unknown`. `will-appear` and
+/// `suppressed` need every deciding condition at once, so they are as sure
+/// as the weakest of them. Each deciding condition of `will-not-appear`
+/// rules the dialog out on its own, so that verdict is as sure as the
+/// surest of them: an HFS+ Mac is no less surely without the dialog because
+/// its admin's login is known only from `last`.
 pub fn confidence(verdict: Verdict, deciding: &[ConditionId], conditions: &[Condition]) -> Confidence {
-    if verdict == Verdict::Unknown {
-        return Confidence::Low;
-    }
-    conditions
-        .iter()
-        .filter(|c| deciding.contains(&c.id))
-        .map(|c| c.confidence)
-        .min()
-        .unwrap_or(Confidence::Low)
+    let deciding = conditions.iter().filter(|c| deciding.contains(&c.id)).map(|c| c.confidence);
+    let sure = match verdict {
+        Verdict::Unknown => return Confidence::Low,
+        Verdict::WillNotAppear => deciding.max(),
+        Verdict::WillAppear | Verdict::Suppressed => deciding.min(),
+    };
+    sure.unwrap_or(Confidence::Low)
 }
 
 #[cfg(test)]
@@ -143,5 +146,20 @@ mod tests {
         cs[4].confidence = Confidence::Low;
         let (v, deciding) = decide(&cs);
         assert_eq!(confidence(v, &deciding, &cs), Confidence::High);
+    }
+
+    /// Two conditions that each rule the dialog out: the surer one says it.
+    #[test]
+    fn will_not_appear_is_as_sure_as_its_surest_reason() {
+        let mut cs = conditions([T, F, T, T, F, T, F, F]);
+        cs[4].confidence = Confidence::Medium;
+        let (v, deciding) = decide(&cs);
+        assert_eq!(deciding, [ConditionId::Apfs, ConditionId::SecuretokenAdmin]);
+        assert_eq!(confidence(v, &deciding, &cs), Confidence::High);
+        // Only the weak reason: the verdict is no surer than it.
+        let mut cs = conditions([T, T, T, T, F, T, F, F]);
+        cs[4].confidence = Confidence::Medium;
+        let (v, deciding) = decide(&cs);
+        assert_eq!(confidence(v, &deciding, &cs), Confidence::Medium);
     }
 }
