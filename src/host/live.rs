@@ -178,7 +178,7 @@ fn run(program: &Path, args: &[&str], opts: &Options) -> Capture {
         Ok(child) => child,
         // ENOENT also comes from a script whose interpreter is missing:
         // only a program that is not there is "not found".
-        Err(e) if e.kind() == io::ErrorKind::NotFound && std::fs::symlink_metadata(&program).is_err() => {
+        Err(e) if e.kind() == io::ErrorKind::NotFound && std::fs::symlink_metadata(program).is_err() => {
             return Capture::NotFound;
         }
         // EACCES from something that is not a file (a folder at that path)
