@@ -24,7 +24,10 @@ pub enum WriteError {
     NotADirectory(PathBuf),
     #[error("{}: does not name a folder of its own; name the bundle's folder itself", .0.display())]
     NotAFolderName(PathBuf),
-    #[error("{}: belongs to another user (uid {uid}); name a folder of your own", path.display())]
+    #[error(
+        "{}: belongs to another user (uid {uid}), who could add files to it while the sources are captured; name a folder that does not exist yet (st-preflight creates it)",
+        path.display()
+    )]
     NotOwned { path: PathBuf, uid: u32 },
     #[error("{}: files appeared in the folder while the sources were captured; nothing was written, name a new folder", .0.display())]
     FilledMeanwhile(PathBuf),
