@@ -1,6 +1,8 @@
-//! The table for a technician: the verdict first, in words, then one row
-//! per condition, then the findings with their remedies, then the sources
-//! that could not answer. Everything from the Mac goes through
+//! The table for a technician: the verdict first, in words (and which Mac),
+//! then one row per condition, then the findings with their remedies, then
+//! what the sources said beside their facts (FileVault sources that
+//! disagree, password data removed) and the sources that could not answer
+//! or answered with a note. Everything from the Mac goes through
 //! [`escape::for_terminal`](super::escape::for_terminal).
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
