@@ -31,6 +31,8 @@ pub enum WriteError {
     NotOwned { path: PathBuf, uid: u32 },
     #[error("{}: files appeared in the folder while the sources were captured; nothing was written, name a new folder", .0.display())]
     FilledMeanwhile(PathBuf),
+    #[error("{}: cannot read the folder to check that it is still empty: {source}; nothing was written", path.display())]
+    Unreadable { path: PathBuf, source: io::Error },
     #[error("{}: cannot create the folder: {source}", path.display())]
     Create { path: PathBuf, source: io::Error },
     #[error("{}: cannot write: {source}; the bundle's other files were removed again", path.display())]
@@ -70,7 +72,7 @@ impl Folder {
         match is_empty(&self.fd) {
             Ok(true) => self.write_whole(captures, meta),
             Ok(false) => Err(WriteError::FilledMeanwhile(self.path.clone())),
-            Err(source) => Err(WriteError::Write { path: self.path.clone(), source }),
+            Err(source) => Err(WriteError::Unreadable { path: self.path.clone(), source }),
         }
     }
 
