@@ -84,7 +84,8 @@ nice -n 19 cargo fuzz build
 
 # The binaries are run directly, not through `cargo fuzz run`, so that an
 # edit elsewhere in the tree cannot trigger a rebuild halfway through.
-bin="target/x86_64-unknown-linux-gnu/release"
+# (cargo fuzz builds into $CARGO_TARGET_DIR when it is set.)
+bin="${CARGO_TARGET_DIR:-target}/x86_64-unknown-linux-gnu/release"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_odr_violation=0}"
 mkdir -p logs
 run() {

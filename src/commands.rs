@@ -135,7 +135,7 @@ pub fn collect(args: &CollectArgs) -> Result<Outcome, Failure> {
 pub fn rules_catalog(args: &RulesArgs) -> Outcome {
     let stdout = match args.format {
         Format::Json => report::catalog::json() + "\n",
-        Format::Table => report::catalog::table(table_style(ColorChoice::Never).width),
+        Format::Table => report::catalog::table(table_width(terminal_width())),
     };
     Outcome { stdout, ..Outcome::default() }
 }
@@ -239,13 +239,9 @@ fn save(folder: &write::Folder, captures: &Captures, meta: &Meta) -> Result<Stri
         written.bytes,
         dir.display()
     );
-    let redacted = crate::host::Host::redacted(captures);
-    if !redacted.is_empty() {
-        let ids: Vec<&str> = redacted.iter().map(|s| s.as_str()).collect();
-        message.push_str(&format!(
-            "\nPassword data (ShadowHashData) was found in {} and removed before it was written.",
-            ids.join(", ")
-        ));
+    if let Some(note) = report::redaction_note(&crate::host::Host::redacted(captures)) {
+        message.push('\n');
+        message.push_str(&note);
     }
     Ok(message)
 }
@@ -261,8 +257,12 @@ fn now_rfc3339() -> String {
 fn table_style(choice: ColorChoice) -> report::table::Style {
     let terminal = std::io::stdout().is_terminal();
     let color = wants_color(choice, terminal, std::env::var_os("NO_COLOR").as_deref());
-    let terminal_width = if terminal { comfy_table::Table::new().width() } else { None };
-    report::table::Style { color, width: table_width(terminal_width) }
+    report::table::Style { color, width: table_width(terminal_width()) }
+}
+
+/// The width of the terminal stdout is, when it is one.
+fn terminal_width() -> Option<u16> {
+    if std::io::stdout().is_terminal() { comfy_table::Table::new().width() } else { None }
 }
 
 /// Colour on a terminal (or always, when asked), and never while `NO_COLOR`

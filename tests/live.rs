@@ -519,7 +519,7 @@ fn the_live_host_is_probed_in_parallel() {
 const SHOWS_ITS_SETTING: &str = r#"if read -r line; then echo 'stdin got-stdin'; else echo 'stdin closed'; fi
     for a in "$0" "$@"; do printf 'argv %s\n' "$a"; done
     printf 'parent %s\n' "$(/bin/cat /proc/$PPID/comm)"
-    /usr/bin/env | while IFS= read -r l; do printf 'env %s\n' "$l"; done"#;
+    tr '\0' '\n' < /proc/$$/environ | while IFS= read -r l; do printf 'env %s\n' "$l"; done"#;
 
 #[test]
 fn commands_run_bare_with_their_argv_no_stdin_and_a_fixed_environment() {
@@ -553,13 +553,14 @@ fn commands_run_bare_with_their_argv_no_stdin_and_a_fixed_environment() {
     // ...run by st-preflight itself: no shell process in between.
     assert_eq!(lines("parent"), ["st-preflight"]);
     // The environment is exactly the fixed one: nothing of st-preflight's own
-    // (HOME, ST_PREFLIGHT_LEAK, its LC_ALL) reaches the command. PWD is left
-    // out: the fake command's own /bin/sh sets it. Values are shown only for
-    // the fixed names: a leak must not print the test's environment.
+    // (HOME, ST_PREFLIGHT_LEAK, its LC_ALL) reaches the command. It is read
+    // from /proc/$$/environ, the environment the command was started with,
+    // so what the fake command's own shell adds (PWD, SHLVL...) does not
+    // count. Values are shown only for the fixed names: a leak must not print
+    // the test's environment.
     let env: BTreeMap<String, String> = lines("env")
         .iter()
         .filter_map(|l| l.split_once('='))
-        .filter(|(name, _)| *name != "PWD")
         .map(|(name, value)| (name.to_string(), value.to_string()))
         .collect();
     let names: Vec<&str> = env.keys().map(String::as_str).collect();
@@ -635,7 +636,11 @@ fn a_command_that_cannot_start_is_not_called_missing_or_blamed_on_root() {
     std::fs::set_permissions(&fdesetup, std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::remove_file(root.join("usr/bin/last")).ok();
     std::fs::create_dir_all(root.join("usr/bin/last")).unwrap();
+    // A symlink to nothing is a command that is not there.
+    std::fs::remove_file(root.join("usr/bin/profiles")).ok();
+    std::os::unix::fs::symlink("/nonexistent/profiles", root.join("usr/bin/profiles")).unwrap();
     let v = live(&root, &[]);
+    assert_eq!(source(&v, "bootstrap-token")["status"], "not-found");
     let fdesetup = source(&v, "fdesetup-status");
     assert_eq!(fdesetup["status"], "failed", "{fdesetup}");
     let last = source(&v, "last");

@@ -133,9 +133,12 @@ fn load_within(dir: &Path, mut budget: u64) -> Result<Bundle, BundleError> {
                 _ => {}
             }
         }
+        // Only bytes can have had something removed from them.
+        let redacted = recorded.is_some_and(|r| r.redacted)
+            && matches!(capture, Capture::Done(_) | Capture::TimedOut(_));
         any_source |= capture != Capture::Missing;
         captures.insert(source, capture);
-        if recorded.is_some_and(|r| r.redacted) {
+        if redacted {
             captures.mark_redacted(source);
         }
     }
@@ -173,7 +176,6 @@ fn load_meta(dir: &Path) -> Result<Option<Meta>, BundleError> {
 
 fn load_source(dir: &Path, source: SourceId, budget: &mut u64) -> Capture {
     let file = |ext: &str| dir.join(format!("{}.{ext}", source.as_str()));
-    let read = |ext: &str| read_capped(&file(ext), MAX_FILE_BYTES);
     let exists = |ext: &str| std::fs::symlink_metadata(file(ext)).is_ok();
 
     if exists("notfound") {
@@ -191,15 +193,8 @@ fn load_source(dir: &Path, source: SourceId, budget: &mut u64) -> Capture {
         return Capture::Absent;
     }
     let timed_out = exists("timeout");
-    let cap = MAX_FILE_BYTES.min(*budget);
-    let stdout = match read_capped(&file("out"), cap) {
+    let stdout = match read_out(&file("out"), *budget) {
         Ok(bytes) => bytes,
-        Err(reason) if cap < MAX_FILE_BYTES && reason.starts_with("is too large") => {
-            return Capture::Unreadable(format!(
-                "{}.out {reason}: that is what is left of the limit on all .out files together",
-                source.as_str()
-            ));
-        }
         Err(reason) => return Capture::Unreadable(format!("{}.out {reason}", source.as_str())),
     };
     *budget -= stdout.as_ref().map_or(0, |b| b.len() as u64);
@@ -207,7 +202,8 @@ fn load_source(dir: &Path, source: SourceId, budget: &mut u64) -> Capture {
         Ok(bytes) => bytes,
         Err(reason) => return Capture::Unreadable(format!("{}.err {reason}", source.as_str())),
     };
-    let exit = match read("exit") {
+    // A decimal status, a sign and a newline: nothing longer is one.
+    let exit = match read_capped(&file("exit"), 64) {
         Ok(None) => None,
         Ok(Some(bytes)) => match std::str::from_utf8(&bytes).ok().and_then(|s| s.trim().parse().ok()) {
             Some(code) => Some(code),
@@ -241,6 +237,19 @@ fn read_capped(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, String> {
         Some(file) => read_regular(file, cap).map(Some),
         None => Ok(None),
     }
+}
+
+/// A `.out`: at most `MAX_FILE_BYTES`, and at most what is left of the
+/// bundle's budget for all of them.
+fn read_out(path: &Path, budget: u64) -> Result<Option<Vec<u8>>, String> {
+    let Some(file) = open_regular(path)? else { return Ok(None) };
+    let len = file.metadata().map_err(|e| format!("cannot be read: {e}"))?.len();
+    if len <= MAX_FILE_BYTES && len > budget {
+        return Err(format!(
+            "is too large ({len} bytes) for what is left ({budget} bytes) of the limit on all .out files together ({MAX_BUNDLE_BYTES} bytes)"
+        ));
+    }
+    read_regular(file, MAX_FILE_BYTES.min(budget)).map(Some)
 }
 
 /// Opens a bundle file for reading; `Ok(None)` when it does not exist.

@@ -108,6 +108,13 @@ fn capture_one(id: SourceId, opts: &Options) -> (SourceId, Capture, SourceMeta) 
     (id, capture, meta)
 }
 
+/// " (run st-preflight as root ...)", unless it already runs as root: then
+/// root is not what is missing.
+fn root_hint() -> String {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } == 0 { String::new() } else { format!(" ({ROOT_HINT})") }
+}
+
 /// The `host` snapshot, under the same time limit as a command: sysinfo's
 /// disk listing asks every mount about itself, and a hung network mount can
 /// block that call in the kernel for as long as the mount hangs, which would
@@ -148,7 +155,7 @@ fn read_file(path: &Path, cap: usize) -> Capture {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Capture::Absent,
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-                return Capture::Failed(format!("{}: permission denied ({ROOT_HINT})", path.display()));
+                return Capture::Failed(format!("{}: permission denied{}", path.display(), root_hint()));
             }
             Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
                 return Capture::Unreadable(format!("{} is a symlink; not followed", path.display()));
@@ -178,15 +185,19 @@ fn run(program: &Path, args: &[&str], opts: &Options) -> Capture {
         Ok(child) => child,
         // ENOENT also comes from a script whose interpreter is missing:
         // only a program that is not there is "not found".
-        Err(e) if e.kind() == io::ErrorKind::NotFound && std::fs::symlink_metadata(program).is_err() => {
+        // (A dangling symlink is a program that is not there.)
+        Err(e)
+            if e.kind() == io::ErrorKind::NotFound
+                && std::fs::metadata(program).is_err_and(|m| m.kind() == io::ErrorKind::NotFound) =>
+        {
             return Capture::NotFound;
         }
-        // EACCES from something that is not a file (a folder at that path)
-        // is not about root.
+        // EACCES from something that is not a file (a folder at that path) is not about root.
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied && program.is_file() => {
             return Capture::Failed(format!(
-                "cannot run {}: permission denied ({ROOT_HINT})",
-                program.display()
+                "cannot run {}: permission denied{}",
+                program.display(),
+                root_hint()
             ));
         }
         Err(e) => return Capture::Failed(format!("cannot run {}: {e}", program.display())),

@@ -20,12 +20,13 @@ pub fn output(out: &mut Output) -> bool {
 }
 
 fn bytes(data: &mut Vec<u8>) -> bool {
-    let plain = contains(data, NEEDLE);
+    // Stored as UTF-16 (a binary plist may), the name is still the name.
+    let plain = contains(data, NEEDLE) || contains(data, NEEDLE_UTF16BE);
     let plist = plist_value::looks_like_plist(data);
-    // The name can hide from a byte search: spelled with XML character
-    // references (`Shadow&#72;ashData`) or stored as UTF-16. Such a plist is
-    // read to look at its keys; dscl writes neither, so this is rare.
-    let disguised = plist && (contains(data, b"&#") || contains(data, NEEDLE_UTF16BE));
+    // In XML the name can hide from a byte search: spelled with character
+    // references (`Shadow&#72;ashData`), split by a comment, or in CDATA.
+    // Such a plist is read to look at its keys; dscl writes none of these.
+    let disguised = plist && [&b"&#"[..], b"<!--", b"<![CDATA["].iter().any(|hint| contains(data, hint));
     if !plain && !disguised {
         return false;
     }
@@ -37,13 +38,16 @@ fn bytes(data: &mut Vec<u8>) -> bool {
     // around the depth and size limits.
     match plist_value::parse(data) {
         Ok(mut value) => {
-            if !strip(&mut value) && !plain {
+            let dropped = strip(&mut value);
+            if !dropped && !plain {
                 return false;
             }
             let mut clean = Vec::new();
-            // Written back as XML, the form the live prober asks for.
+            // Written back as XML, the form the live prober asks for. The name
+            // in the bytes but in no key read (hidden in CDATA, say): what it
+            // guards cannot be told apart, so nothing is kept.
             *data = match value.to_writer_xml(&mut clean) {
-                Ok(()) if !contains(&clean, NEEDLE) => clean,
+                Ok(()) if dropped && !contains(&clean, NEEDLE) => clean,
                 _ => Vec::new(),
             };
         }
@@ -81,7 +85,7 @@ fn text(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len());
     let mut skipping = false;
     for line in data.split_inclusive(|&b| b == b'\n') {
-        if contains(line, NEEDLE) {
+        if contains(line, NEEDLE) || contains(line, NEEDLE_UTF16BE) {
             skipping = true;
             continue;
         }
@@ -150,6 +154,29 @@ mod tests {
         assert!(contains(&binary, NEEDLE_UTF16BE), "a non-ASCII key is stored as UTF-16");
         assert!(bytes(&mut binary));
         assert!(!String::from_utf8_lossy(&binary).contains("62706c69"));
+    }
+
+    /// A comment can split the name in XML; CDATA can wrap it where the
+    /// reader does not see it (the whole output is then withheld); a binary
+    /// plist with the UTF-16 name that cannot be read is withheld like any other.
+    #[test]
+    fn comments_cdata_and_broken_utf16_plists_do_not_hide_the_name() {
+        for key in ["Shadow<!-- x -->HashData", "<![CDATA[dsAttrTypeNative:ShadowHashData]]>"] {
+            let xml = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>{key}</key><string>62706c69</string><key>RecordName</key><string>ladmin</string></dict></plist>"
+            );
+            let mut data = xml.into_bytes();
+            assert!(bytes(&mut data), "{key}");
+            let text = String::from_utf8(data).unwrap();
+            assert!(!text.contains("62706c69"), "{key}: {text}");
+        }
+        let mut record = plist::Dictionary::new();
+        record.insert("ShadowHashData\u{e9}".into(), Value::String("62706c69".into()));
+        let mut binary = Vec::new();
+        Value::Dictionary(record).to_writer_binary(&mut binary).unwrap();
+        binary.truncate(binary.len() - 8); // cut: the trailer is gone
+        assert!(bytes(&mut binary));
+        assert!(binary.is_empty());
     }
 
     /// Character references are legal anywhere in XML: without the name

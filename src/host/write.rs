@@ -24,11 +24,6 @@ pub enum WriteError {
     NotADirectory(PathBuf),
     #[error("{}: does not name a folder of its own; name the bundle's folder itself", .0.display())]
     NotAFolderName(PathBuf),
-    #[error(
-        "{}: belongs to another user (uid {uid}), who could add files to it while the sources are captured; name a folder that does not exist yet (st-preflight creates it)",
-        path.display()
-    )]
-    NotOwned { path: PathBuf, uid: u32 },
     #[error("{}: files appeared in the folder while the sources were captured; nothing was written, name a new folder", .0.display())]
     FilledMeanwhile(PathBuf),
     #[error("{}: cannot read the folder to check that it is still empty: {source}; nothing was written", path.display())]
@@ -187,20 +182,10 @@ fn open_folder(dir: &Path) -> Result<OwnedFd, WriteError> {
     }
     // SAFETY: `fd` was just returned by open(2) and is not owned elsewhere.
     let folder = unsafe { OwnedFd::from_raw_fd(fd) };
-    let fail = |source| WriteError::Create { path: dir.to_path_buf(), source };
     // Checked through the open folder, so that it cannot be swapped in between.
-    // Run as root into someone else's empty folder, its owner could still
-    // put files into it while the sources are captured.
-    // SAFETY: an all-zero `stat` is valid, and fstat fills it from the fd we own.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstat(folder.as_raw_fd(), &mut st) } != 0 {
-        return Err(fail(io::Error::last_os_error()));
-    }
-    // SAFETY: geteuid cannot fail.
-    if st.st_uid != unsafe { libc::geteuid() } {
-        return Err(WriteError::NotOwned { path: dir.to_path_buf(), uid: st.st_uid });
-    }
-    if !is_empty(&folder).map_err(fail)? {
+    let empty =
+        is_empty(&folder).map_err(|source| WriteError::Unreadable { path: dir.to_path_buf(), source })?;
+    if !empty {
         return Err(WriteError::NotEmpty(dir.to_path_buf()));
     }
     // SAFETY: fchmod on the fd we own; an existing empty folder gets 0700 too.
@@ -229,23 +214,42 @@ fn is_empty(folder: &OwnedFd) -> io::Result<bool> {
         unsafe { libc::close(fd) };
         return Err(err);
     }
-    let mut empty = true;
+    let mut empty = Ok(true);
     loop {
+        // readdir says "end" and "error" alike with NULL; only errno tells them apart.
+        clear_errno();
         // SAFETY: `stream` is a valid DIR until closedir below.
         let entry = unsafe { libc::readdir(stream) };
         if entry.is_null() {
+            let err = io::Error::last_os_error();
+            if err.raw_os_error() != Some(0) {
+                empty = Err(err);
+            }
             break;
         }
         // SAFETY: readdir returned a valid dirent whose d_name is NUL-terminated.
         let name = unsafe { std::ffi::CStr::from_ptr((*entry).d_name.as_ptr()) }.to_bytes();
         if name != b"." && name != b".." {
-            empty = false;
+            empty = Ok(false);
             break;
         }
     }
     // SAFETY: closes the stream (and its fd) exactly once.
     unsafe { libc::closedir(stream) };
-    Ok(empty)
+    empty
+}
+
+fn clear_errno() {
+    // SAFETY: the calling thread's errno is always a valid int to write.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        *libc::__errno_location() = 0;
+    }
+    // SAFETY: as above.
+    #[cfg(target_vendor = "apple")]
+    unsafe {
+        *libc::__error() = 0;
+    }
 }
 
 /// A new file (0600) in `folder`: fails if the name exists, even as a symlink.
@@ -338,20 +342,6 @@ mod tests {
         assert!(names(&target).is_empty());
         let err = Folder::open(&tmp.path().join("target/..")).err().unwrap();
         assert!(matches!(err, WriteError::NotAFolderName(_)), "{err}");
-    }
-
-    #[test]
-    fn an_empty_folder_of_another_user_is_refused() {
-        // SAFETY: geteuid cannot fail.
-        if unsafe { libc::geteuid() } != 0 {
-            return; // only root can make a folder that belongs to someone else
-        }
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("theirs");
-        std::fs::create_dir(&dir).unwrap();
-        std::os::unix::fs::chown(&dir, Some(4242), Some(4242)).unwrap();
-        let err = Folder::open(&dir).err().unwrap();
-        assert!(matches!(err, WriteError::NotOwned { uid: 4242, .. }), "{err}");
     }
 
     /// A source with no bytes still says why in bundle.json, and one whose

@@ -200,7 +200,7 @@ fn judge<T>(spec: &Spec<T>, out: &Output) -> Judged<T> {
             let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
             let mut detail = format!("{at}{reason}");
             // A tool may say so on stdout and still exit 0.
-            if asks_for_root(&String::from_utf8_lossy(&out.stdout)) {
+            if asks_for_root(&out.stdout) {
                 detail.push_str(&format!(" ({})", crate::host::ROOT_HINT));
             }
             unknown(SourceStatus::Unparseable, detail)
@@ -219,7 +219,7 @@ fn failure_detail(out: &Output) -> String {
         detail.push_str(": ");
         detail.push_str(&short);
     }
-    if asks_for_root(stderr) {
+    if asks_for_root(&out.stderr) {
         detail.push_str(&format!(" ({})", crate::host::ROOT_HINT));
     }
     detail
@@ -228,11 +228,13 @@ fn failure_detail(out: &Output) -> String {
 /// Whether a command's message is the usual way macOS tools say they were
 /// not run as root ("Permission denied", "Operation not permitted",
 /// "must be run as root", "this command requires root privileges").
-fn asks_for_root(message: &str) -> bool {
-    let lower = message.to_ascii_lowercase();
+/// Only the start is read: such a message is short and comes first, and a
+/// source may be 64 MiB of something else.
+fn asks_for_root(message: &[u8]) -> bool {
+    let lower = message[..message.len().min(4096)].to_ascii_lowercase();
     ["permission", "not permitted", "must be run as root", "requires root", "root privileges"]
         .iter()
-        .any(|phrase| lower.contains(phrase))
+        .any(|phrase| memchr::memmem::find(&lower, phrase.as_bytes()).is_some())
 }
 
 /// Text of a source, or why it is not text.

@@ -73,21 +73,37 @@ pub fn table(width: Option<u16>) -> String {
     if let Some(w) = width {
         conditions.set_width(w);
     }
-    conditions.set_header(vec!["Condition", "Role", "Meaning", "macOS", "Sources", "Confidence"]);
+    conditions.set_header(vec!["Condition", "What it means"]);
     for c in &catalog.conditions {
         let role = if c.role == crate::rules::Role::Requires { "requires" } else { "prevents" };
-        conditions.add_row(vec![c.id, role, c.meaning, c.versions, c.sources, c.confidence]);
+        conditions.add_row(vec![
+            format!("{}\n{role}", c.id),
+            described(c.meaning, c.versions, c.sources, c.confidence),
+        ]);
     }
     let mut findings = Table::new();
     findings.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
     if let Some(w) = width {
         findings.set_width(w);
     }
-    findings.set_header(vec!["Finding", "Severity", "Meaning", "macOS", "Sources", "Confidence"]);
+    findings.set_header(vec!["Finding", "What it means"]);
     for f in &catalog.findings {
-        findings.add_row(vec![f.id, f.severity, f.meaning, f.versions, f.sources, f.confidence]);
+        findings.add_row(vec![
+            f.id.to_string(),
+            format!(
+                "{}\nSeverity: {}",
+                described(f.meaning, f.versions, f.sources, f.confidence),
+                f.severity
+            ),
+        ]);
     }
     format!(
         "The dialog appears when every `requires` condition is met and no `prevents` condition is.\n\n{conditions}\n\n{findings}\n"
     )
+}
+
+/// One catalog entry's text: ids stay whole in their own column, and the
+/// rest reads as lines, not as columns too narrow to hold a source id.
+fn described(meaning: &str, versions: &str, sources: &str, confidence: &str) -> String {
+    format!("{meaning}\nmacOS: {versions}\nSources: {sources}\nConfidence: {confidence}")
 }

@@ -34,8 +34,11 @@ fn needs_escape(c: char) -> bool {
             '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
             // line and paragraph separators
             | '\u{2028}' | '\u{2029}'
-            // zero-width and invisible characters
-            | '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{00ad}'
+            // invisible characters (not the zero-width joiners U+200C and
+            // U+200D: Persian names and emoji need them)
+            | '\u{200b}' | '\u{2060}'..='\u{2064}' | '\u{206a}'..='\u{206f}' | '\u{feff}' | '\u{00ad}'
+            // interlinear annotations and tag characters
+            | '\u{fff9}'..='\u{fffb}' | '\u{e0000}'..='\u{e007f}'
         )
 }
 

@@ -24,6 +24,18 @@ use crate::source::SourceId;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// What the table and `collect` say when password data was removed; `None`
+/// when nothing was.
+pub fn redaction_note(sources: &[SourceId]) -> Option<String> {
+    let ids: Vec<&str> = sources.iter().map(|s| s.as_str()).collect();
+    (!ids.is_empty()).then(|| {
+        format!(
+            "Password data (ShadowHashData) was found in {} and removed before anything was parsed, shown or written.",
+            summary::join(&ids)
+        )
+    })
+}
+
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Report {
     /// `1` for this layout: a rename or removal of a field makes it `2`.

@@ -67,7 +67,8 @@ pub fn sentence(eval: &Evaluation, question: &Question, sources: &[SourceReport]
     }
 }
 
-fn join(parts: &[&str]) -> String {
+/// "a", "a and b", "a, b and c".
+pub(crate) fn join(parts: &[&str]) -> String {
     match parts {
         [] => String::new(),
         [one] => one.to_string(),

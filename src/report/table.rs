@@ -106,12 +106,9 @@ pub fn render(report: &Report, style: Style) -> String {
     if let Some(note) = &report.facts.filevault.note {
         out.push_str(&format!("\nFileVault: {}.", for_terminal(note)));
     }
-    if !report.redacted.is_empty() {
-        let ids: Vec<&str> = report.redacted.iter().map(|s| s.as_str()).collect();
-        out.push_str(&format!(
-            "\nPassword data (ShadowHashData) was found in {} and removed before anything was parsed, shown or written.",
-            ids.join(", ")
-        ));
+    if let Some(note) = super::redaction_note(&report.redacted) {
+        out.push('\n');
+        out.push_str(&note);
     }
     // A source that answered with a note (cut at the capture limit, password
     // data removed) is listed too: its facts may be incomplete.
