@@ -219,16 +219,22 @@ fn a_binary_plist_of_100_000_levels_does_not_overflow_the_stack() {
             bytes.push(0xA0);
         }
     }
-    let table = bytes.len() as u64;
-    offsets.iter().for_each(|o| bytes.extend_from_slice(&o.to_be_bytes()));
-    bytes.extend_from_slice(&[0, 0, 0, 0, 0, 0, 4, 4]);
-    bytes.extend_from_slice(&(n as u64).to_be_bytes());
-    bytes.extend_from_slice(&0u64.to_be_bytes());
-    bytes.extend_from_slice(&table.to_be_bytes());
+    end_binary_plist(&mut bytes, &offsets);
     let dir = copy_of("lab-mac-ad-fv-off");
     fs::write(dir.path().join("crypto-users.out"), &bytes).unwrap();
     let r = report(dir.path());
     assert_source(&r, "crypto-users", "unparseable", "nested deeper than 64");
+}
+
+/// Appends the offset table and trailer of a hand-built binary plist whose
+/// objects start at `offsets` (4-byte offsets and references, object 0 the top).
+fn end_binary_plist(bytes: &mut Vec<u8>, offsets: &[u32]) {
+    let table = bytes.len() as u64;
+    offsets.iter().for_each(|o| bytes.extend_from_slice(&o.to_be_bytes()));
+    bytes.extend_from_slice(&[0, 0, 0, 0, 0, 0, 4, 4]);
+    bytes.extend_from_slice(&(offsets.len() as u64).to_be_bytes());
+    bytes.extend_from_slice(&0u64.to_be_bytes());
+    bytes.extend_from_slice(&table.to_be_bytes());
 }
 
 #[test]
@@ -247,12 +253,7 @@ fn a_binary_plist_that_references_one_object_a_billion_times_is_refused() {
             bytes.push(0xA0);
         }
     }
-    let table = bytes.len() as u64;
-    offsets.iter().for_each(|o| bytes.extend_from_slice(&o.to_be_bytes()));
-    bytes.extend_from_slice(&[0, 0, 0, 0, 0, 0, 4, 4]);
-    bytes.extend_from_slice(&4u64.to_be_bytes());
-    bytes.extend_from_slice(&0u64.to_be_bytes());
-    bytes.extend_from_slice(&table.to_be_bytes());
+    end_binary_plist(&mut bytes, &offsets);
     let dir = copy_of("lab-mac-ad-fv-off");
     fs::write(dir.path().join("local-users.out"), &bytes).unwrap();
     let r = report(dir.path());
